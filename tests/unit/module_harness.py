@@ -81,6 +81,7 @@ def run_module(main, args, conversation, check_mode=False, diff=False, fake_time
         warnings.append(warning)
 
     patcher = monkeypatch or pytest.MonkeyPatch()
+    result = None
     try:
         patcher.setattr(client_module, 'EsperClient', ScriptedClient)
         patcher.setattr(basic.AnsibleModule, 'exit_json', exit_json)
@@ -91,11 +92,11 @@ def run_module(main, args, conversation, check_mode=False, diff=False, fake_time
                 main()
             except ModuleExit as done:
                 result = done.result
-            else:
-                raise AssertionError('the module returned without calling exit_json or fail_json')
     finally:
         if monkeypatch is None:
             patcher.undo()
+    if result is None:
+        raise AssertionError('the module returned without calling exit_json or fail_json')
     result['warnings'] = warnings
     result['sleeps'] = fake_time.sleeps
     return result
