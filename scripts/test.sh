@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The one test command: sanity, lint, changelog lint, then every pytest suite (unit, simulator,
+# integration with real ansible-playbook runs against the simulator). Exits non-zero on any failure.
+set -u -o pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+started=$(date +%s)
+ensure_venv || exit 1
+install_get_pip_standin
+export PATH="$VENV/bin:$PATH"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/esper-mdm-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+collection=$(layout_collection "$work")
+cd "$collection" || exit 1
+failed=()
+
+stage() {
+  local name="$1"; shift
+  local t0
+  t0=$(date +%s)
+  echo "== $name"
+  if "$@"; then
+    echo "== $name: passed in $(( $(date +%s) - t0 ))s"
+  else
+    echo "== $name: FAILED in $(( $(date +%s) - t0 ))s"
+    failed+=("$name")
+  fi
+}
+
+if [ "${ESPER_SKIP_SANITY:-}" != 1 ]; then
+  stage "ansible-test sanity" ansible-test sanity --venv --python 3.11 --color no
+fi
+stage "ansible-lint (production profile)" ansible-lint --profile production --offline
+stage "changelog lint" antsibull-changelog lint
+# pytest last, so its summary line closes the output.
+stage "pytest (unit, simulator, integration)" env PYTHONPATH="$work" ANSIBLE_COLLECTIONS_PATH="$work" \
+  ESPER_TEST_COLLECTIONS_ROOT="$work" python -m pytest -p no:cacheprovider --import-mode=importlib \
+  -o console_output_style=classic -ra tests/unit tests/simulator tests/integration "$@"
+
+echo "== total time: $(( $(date +%s) - started ))s"
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '== failed stages: %s\n' "${failed[*]}"
+  exit 1
+fi
+echo "== all stages passed"
