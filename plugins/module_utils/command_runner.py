@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright: esper.mdm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check mode, submission, waiting and result assembly shared by every module that sends commands.
+
+A module works out *what* to send as a list of CommandPlan objects; run_plans() does the rest and
+returns the result dict, so every command module reports the same keys in the same way.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.esper.mdm.plugins.module_utils.catalogue import secret_arg_names
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperApiError
+from ansible_collections.esper.mdm.plugins.module_utils.masking import SECRET_KEYS, mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils.submission import (
+    SubmissionError,
+    build_requests,
+    describe_outcome,
+    empty_stats,
+    read_stats,
+    submit_requests,
+    sum_stats,
+    wait_for_completion,
+)
+
+
+class CommandPlan(object):
+    """One command to send: to whom, and what the module already decided not to send.
+
+    devices / groups: UUIDs (a plan with neither sends nothing); command_type: None to infer it;
+    skipped_devices: [{device, device_name, reason}] reported as is; diff: {'before': ..., 'after': ...}
+    shown in diff mode; expected_total: a lower bound for the number of devices the requests will report
+    (for group targets, whose devices are listed asynchronously); device_names: device id -> name, used to
+    name devices in failed_devices.
+    """
+
+    def __init__(self, command, command_args, devices, groups, command_type=None, skipped_devices=None,
+                 diff=None, expected_total=None, device_names=None):
+        self.command = command
+        self.command_args = dict(command_args or {})
+        self.devices = list(devices or [])
+        self.groups = list(groups or [])
+        self.command_type = command_type
+        self.skipped_devices = list(skipped_devices or [])
+        self.diff = diff
+        self.expected_total = expected_total
+        self.device_names = dict(device_names or {})
+
+    @property
+    def sends(self):
+        """True when the plan has anything to send to."""
+        return bool(self.devices or self.groups)
+
+
+def secret_keys_for(command):
+    """Every command_args key whose value is a secret for this command (and anywhere else)."""
+    return frozenset(SECRET_KEYS) | frozenset(secret_arg_names(command) or ())
+
+
+def secret_values(value, secret_keys):
+    """The non-empty string values held under secret keys anywhere inside value."""
+    found = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in secret_keys and item not in (None, '') and not isinstance(item, (dict, list, tuple)):
+                found.add(str(item))
+            else:
+                found |= secret_values(item, secret_keys)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found |= secret_values(item, secret_keys)
+    return found
+
+
+def protect_command_args(module, command, command_args):
+    """Register the secret values of command_args with Ansible's no_log scrubbing; return them."""
+    values = secret_values(command_args, secret_keys_for(command))
+    module.no_log_values.update(values)
+    return values
+
+
+def _merge_diffs(diffs):
+    if not diffs:
+        return None
+    if len(diffs) == 1:
+        return diffs[0]
+    merged = {'before': {}, 'after': {}}
+    for diff in diffs:
+        for side in ('before', 'after'):
+            part = diff.get(side)
+            if isinstance(part, dict):
+                merged[side].update(part)
+    return merged
+
+
+def _open_as_failed(open_devices, wait_timeout):
+    entries = []
+    for entry in open_devices:
+        entry = dict(entry)
+        if not entry.get('reason'):
+            entry['reason'] = 'still %s after %ss' % (entry.get('state'), wait_timeout)
+        entries.append(entry)
+    return entries
+
+
+def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, alias=None,
+              wait=True, wait_timeout=300):
+    """Send every plan that has targets (nothing in check mode), optionally wait, and build the result.
+
+    Result keys: changed, command_id, command_ids, commands (per sent plan: command, command_id,
+    command_ids, stats, request), request (first body, secrets masked), stats, skipped_devices,
+    failed_devices, timed_out, diff (in diff mode, when a plan has one), and failure_message when a
+    device failed, the wait timed out or a POST failed after earlier requests were created; the module
+    then calls ``module.fail_json(msg=result.pop('failure_message'), **result)``.
+    An error before any request was created is raised as is (EsperApiError).
+    """
+    result = {
+        'changed': False,
+        'command_id': None,
+        'command_ids': [],
+        'commands': [],
+        'request': None,
+        'stats': empty_stats(),
+        'skipped_devices': [],
+        'failed_devices': [],
+        'timed_out': False,
+    }
+    secrets = set()
+    problems = []
+    sent = []
+    scheduled_is_final = (schedule or 'IMMEDIATE') != 'IMMEDIATE'
+
+    for plan in plans:
+        result['skipped_devices'].extend(plan.skipped_devices)
+        secrets |= protect_command_args(module, plan.command, plan.command_args)
+        if not plan.sends:
+            continue
+        bodies = build_requests(plan.command, plan.command_args, plan.devices, plan.groups,
+                                command_type=plan.command_type, schedule=schedule or 'IMMEDIATE',
+                                schedule_args=schedule_args, alias=alias)
+        keys = secret_keys_for(plan.command)
+        entry = {'command': plan.command, 'command_id': None, 'command_ids': [], 'stats': empty_stats(),
+                 'request': mask_secrets(bodies[0], keys)}
+        result['changed'] = True
+        if result['request'] is None:
+            result['request'] = entry['request']
+        if module.check_mode:
+            result['commands'].append(entry)
+            continue
+        try:
+            created = submit_requests(client, bodies)
+        except SubmissionError as partial:
+            created = partial.created
+            problems.append('%s: %d of %d requests were created before this error: %s'
+                            % (plan.command, len(created), len(bodies), scrub_text(partial.error, secrets)))
+        except EsperApiError as error:
+            if not result['command_ids']:
+                raise
+            created = []
+            problems.append('%s: not sent: %s' % (plan.command, scrub_text(error, secrets)))
+        entry['command_ids'] = [request.get('id') for request in created]
+        entry['command_id'] = entry['command_ids'][0] if entry['command_ids'] else None
+        result['command_ids'].extend(entry['command_ids'])
+        if created:
+            result['commands'].append(entry)
+            sent.append((plan, entry))
+        if problems:
+            break  # later plans are not sent once one failed half-way, so a re-run starts from a known point
+
+    result['command_id'] = result['command_ids'][0] if result['command_ids'] else None
+    deadline = client.clock() + (wait_timeout or 0)
+    several = len(sent) > 1
+    for plan, entry in sent:
+        try:
+            if not wait:
+                entry['stats'] = sum_stats([read_stats(client, command_id) for command_id in entry['command_ids']])
+                continue
+            outcome = wait_for_completion(client, entry['command_ids'], max(0, deadline - client.clock()),
+                                          expected_total=plan.expected_total, scheduled_is_final=scheduled_is_final,
+                                          sleep=client.sleep, clock=client.clock, device_names=plan.device_names)
+        except EsperApiError as error:
+            message = 'could not read the progress of %s (%s): %s' % (
+                plan.command, ', '.join(entry['command_ids']), scrub_text(error, secrets))
+            if wait:
+                problems.append(message)
+            else:
+                module.warn(message)
+            continue
+        entry['stats'] = outcome.stats
+        result['failed_devices'].extend(outcome.failed_devices)
+        result['failed_devices'].extend(_open_as_failed(outcome.open_devices, wait_timeout))
+        result['timed_out'] = result['timed_out'] or outcome.timed_out
+        message = describe_outcome(outcome, wait_timeout, scheduled_is_final=scheduled_is_final)
+        if message:
+            problems.append('%s: %s' % (plan.command, message) if several else message)
+
+    result['stats'] = sum_stats([entry['stats'] for entry in result['commands']])
+    if getattr(module, '_diff', False):
+        diff = _merge_diffs([plan.diff for plan in plans if plan.diff])
+        if diff is not None:
+            result['diff'] = diff
+    if problems:
+        result['failure_message'] = scrub_text('; '.join(problems), secrets)
+    return result

@@ -1,0 +1,345 @@
+# -*- coding: utf-8 -*-
+# Copyright: esper.mdm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turning a command into Command Request bodies, sending them, and waiting for the devices (§2, §3)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+
+# The nine per-device states of §3.2 and the stats key each one is counted under.
+STATE_KEYS = {
+    'Command Queued': 'queued',
+    'Command Initiated': 'initiated',
+    'Command Acknowledged': 'acknowledged',
+    'Command In Progress': 'in_progress',
+    'Command Scheduled': 'scheduled',
+    'Command Success': 'success',
+    'Command Failure': 'failure',
+    'Command TimeOut': 'timeout',
+    'Command Cancelled': 'cancelled',
+}
+STATE_NAMES = dict((key, name) for name, key in STATE_KEYS.items())
+STATS_KEYS = ('total', 'queued', 'initiated', 'acknowledged', 'in_progress', 'scheduled',
+              'success', 'failure', 'timeout', 'cancelled')
+# States a device can still leave; Scheduled is final only when the caller asks for it (scheduled requests).
+RUNNING_KEYS = ('queued', 'initiated', 'acknowledged', 'in_progress')
+FAILED_KEYS = ('failure', 'timeout', 'cancelled')
+
+COMMAND_TYPES = ('DEVICE', 'GROUP', 'DYNAMIC')
+MAX_DEVICES_PER_REQUEST = 1000
+MAX_GROUPS_PER_REQUEST = 500
+
+COMMANDS_PATH = 'commands/v0/commands/'
+STATUS_PATH = 'commands/v0/status/'
+
+FIRST_POLL_INTERVAL = 1.0
+POLL_INTERVAL_GROWTH = 1.5
+MAX_POLL_INTERVAL = 15.0
+
+
+def empty_stats():
+    """A stats dict with every count at zero."""
+    return dict((key, 0) for key in STATS_KEYS)
+
+
+def _as_count(value):
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def normalise_stats(status_list):
+    """Turn the ``content.status`` list of ``/stats/`` into a stats dict.
+
+    Each known state string adds its ``total`` to its key and to ``total``; an unknown state only adds
+    to ``total``, so devices are never lost from the count. A missing or empty list gives zeros (for a
+    group request it means the devices are not known yet). A ``{state: total}`` mapping is accepted too.
+    """
+    stats = empty_stats()
+    if isinstance(status_list, dict):
+        status_list = [{'state': state, 'total': total} for state, total in status_list.items()]
+    for entry in status_list or []:
+        if not isinstance(entry, dict):
+            continue
+        count = _as_count(entry.get('total'))
+        stats['total'] += count
+        key = STATE_KEYS.get(entry.get('state'))
+        if key:
+            stats[key] += count
+    return stats
+
+
+def sum_stats(stats_list):
+    """Add stats dicts key by key."""
+    total = empty_stats()
+    for stats in stats_list:
+        for key in STATS_KEYS:
+            total[key] += _as_count((stats or {}).get(key))
+    return total
+
+
+def open_count(stats, scheduled_is_final=False):
+    """How many devices in stats can still change state."""
+    count = sum(stats.get(key, 0) for key in RUNNING_KEYS)
+    if not scheduled_is_final:
+        count += stats.get('scheduled', 0)
+    return count
+
+
+def infer_command_type(devices, groups):
+    """DEVICE for devices only, GROUP for groups only, DYNAMIC for both (None when neither)."""
+    if devices and groups:
+        return 'DYNAMIC'
+    if devices:
+        return 'DEVICE'
+    if groups:
+        return 'GROUP'
+    return None
+
+
+def command_type_problem(command_type, devices, groups):
+    """Why command_type does not fit the targets, or None when it does (or is not given)."""
+    if command_type is None:
+        return None
+    if command_type not in COMMAND_TYPES:
+        return 'command_type must be one of %s, got %s' % (', '.join(COMMAND_TYPES), command_type)
+    fitting = infer_command_type(devices, groups)
+    if fitting is None or fitting == command_type:
+        return None
+    given = {'DEVICE': 'devices only', 'GROUP': 'groups only', 'DYNAMIC': 'both devices and groups'}[fitting]
+    needs = {'DEVICE': 'devices and no groups', 'GROUP': 'groups and no devices',
+             'DYNAMIC': 'both devices and groups'}[command_type]
+    return 'command_type %s needs %s, but the targets are %s (command_type %s)' % (command_type, needs, given, fitting)
+
+
+def _chunks(items, size):
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _unique(items):
+    seen = set()
+    kept = []
+    for item in items or []:
+        if item not in seen:
+            seen.add(item)
+            kept.append(item)
+    return kept
+
+
+def build_requests(command, command_args, devices, groups, command_type=None, device_type='all',
+                   schedule='IMMEDIATE', schedule_args=None, alias=None):
+    """Build the POST bodies for one command, in batches of at most 1000 devices and 500 groups.
+
+    command_type is inferred from the targets when not given; ValueError when it contradicts them
+    or when there is nothing to target. A DYNAMIC command pairs the n-th device batch with the n-th
+    group batch; once one side runs out, the remaining batches carry only the other side and are typed
+    DEVICE or GROUP, since a DYNAMIC request needs both lists.
+    """
+    devices = _unique(devices)
+    groups = _unique(groups)
+    problem = command_type_problem(command_type, devices, groups)
+    if problem:
+        raise ValueError(problem)
+    if not devices and not groups:
+        raise ValueError('no devices or groups to send %s to' % command)
+    device_batches = _chunks(devices, MAX_DEVICES_PER_REQUEST)
+    group_batches = _chunks(groups, MAX_GROUPS_PER_REQUEST)
+    bodies = []
+    for index in range(max(len(device_batches), len(group_batches))):
+        batch_devices = device_batches[index] if index < len(device_batches) else []
+        batch_groups = group_batches[index] if index < len(group_batches) else []
+        body = {'command_type': infer_command_type(batch_devices, batch_groups)}
+        if batch_devices:
+            body['devices'] = list(batch_devices)
+        if batch_groups:
+            body['groups'] = list(batch_groups)
+        body['device_type'] = device_type
+        body['command'] = command
+        body['command_args'] = dict(command_args or {})
+        body['schedule'] = schedule
+        if schedule_args:
+            body['schedule_args'] = dict(schedule_args)
+        if alias:
+            body['alias'] = alias
+        bodies.append(body)
+    return bodies
+
+
+class SubmissionError(Exception):
+    """A POST failed after earlier batches had been created; ``created`` holds those, ``error`` the cause."""
+
+    def __init__(self, error, created):
+        super(SubmissionError, self).__init__(str(error))
+        self.error = error
+        self.created = created
+
+
+def submit_requests(client, bodies):
+    """POST each body through client.create_command; return the created CommandRequest dicts in order.
+
+    When the first POST fails its error is raised as is (nothing was created); when a later one fails,
+    SubmissionError carries the requests already created so the caller can still report them.
+    """
+    created = []
+    for body in bodies:
+        try:
+            created.append(client.create_command(body))
+        except Exception as error:  # any failure after a created request must not lose that request's id
+            if not created:
+                raise
+            raise SubmissionError(error, created)
+    return created
+
+
+def read_stats(client, command_id):
+    """The normalised stats of one request, read once from ``/stats/``."""
+    response = client.get(COMMANDS_PATH + '%s/stats/' % command_id)
+    if isinstance(response, dict):
+        return normalise_stats(response.get('status'))
+    return normalise_stats(response)
+
+
+def device_id_of(status):
+    """The device UUID of a CommandStatus (a UUID, or a URL ending in it on older APIs)."""
+    device = status.get('device')
+    if isinstance(device, dict):
+        return device.get('id')
+    if isinstance(device, str) and '/' in device:
+        parts = [part for part in device.split('/') if part]
+        return parts[-1] if parts else device
+    return device
+
+
+def _device_name_of(status, device_names):
+    device = device_id_of(status)
+    if device_names and device in device_names:
+        return device_names[device]
+    meta_device = (status.get('meta') or {}).get('device') or {}
+    return meta_device.get('device_name')
+
+
+def read_device_statuses(client, command_id, state_keys, device_names=None):
+    """Every device of a request in the given states, as {device, device_name, state, reason, command_id}."""
+    entries = []
+    for key in state_keys:
+        state = STATE_NAMES[key]
+        for status in client.paginate(STATUS_PATH, params={'request': command_id, 'state': state}):
+            entry = {'device': device_id_of(status), 'state': status.get('state') or state,
+                     'reason': status.get('reason') or '', 'command_id': command_id}
+            name = _device_name_of(status, device_names)
+            if name:
+                entry['device_name'] = name
+            entries.append(entry)
+    return entries
+
+
+class WaitResult(object):
+    """What wait_for_completion found.
+
+    stats: summed normalised stats; stats_by_request: command_id -> stats; timed_out: True when the
+    deadline passed with devices still open; failed_devices / open_devices: lists of
+    {device, device_name (when known), state, reason, command_id}.
+    """
+
+    def __init__(self, stats, stats_by_request, timed_out, failed_devices, open_devices):
+        self.stats = stats
+        self.stats_by_request = stats_by_request
+        self.timed_out = timed_out
+        self.failed_devices = failed_devices
+        self.open_devices = open_devices
+
+
+def _request_is_complete(stats, expected, scheduled_is_final):
+    if open_count(stats, scheduled_is_final):
+        return False
+    # An empty status list right after creating a group request means "not known yet", not "done".
+    least = 1 if expected is None else expected
+    return stats['total'] >= least
+
+
+def wait_for_completion(client, command_ids, timeout, expected_total=None, scheduled_is_final=False,
+                        sleep=time.sleep, clock=time.time, device_names=None):
+    """Poll ``/stats/`` of each open request until no device is open or ``timeout`` seconds pass.
+
+    The interval starts at 1 s and grows by half each round up to 15 s, and never sleeps past the
+    deadline. A request is complete when none of its devices is open (Scheduled counts as final when
+    scheduled_is_final) and its total is known; expected_total, when given, is a lower bound for the
+    summed total (an int) or per request (a dict command_id -> int). Then the devices that ended in
+    Failure, TimeOut or Cancelled, and on time-out the devices still open, are read from the status list.
+    device_names (device id -> name) fills ``device_name`` in those entries.
+    """
+    command_ids = list(command_ids)
+    expected_by_request = expected_total if isinstance(expected_total, dict) else {}
+    expected_sum = None if isinstance(expected_total, dict) else expected_total
+    deadline = clock() + max(0, timeout or 0)
+    stats_by_request = {}
+    pending = list(command_ids)
+    interval = FIRST_POLL_INTERVAL
+    timed_out = False
+    while True:
+        for command_id in pending:
+            stats_by_request[command_id] = read_stats(client, command_id)
+        pending = [command_id for command_id in command_ids
+                   if not _request_is_complete(stats_by_request[command_id], expected_by_request.get(command_id),
+                                               scheduled_is_final)]
+        if not pending and expected_sum is not None:
+            if sum(stats_by_request[command_id]['total'] for command_id in command_ids) < expected_sum:
+                # Group fan-out is not finished: some devices have no status yet, in a request we cannot tell.
+                pending = list(command_ids)
+        if not pending:
+            break
+        remaining = deadline - clock()
+        if remaining <= 0:
+            timed_out = True
+            break
+        sleep(min(interval, remaining))
+        interval = min(interval * POLL_INTERVAL_GROWTH, MAX_POLL_INTERVAL)
+
+    failed_devices = []
+    open_devices = []
+    for command_id in command_ids:
+        stats = stats_by_request[command_id]
+        failed_keys = [key for key in FAILED_KEYS if stats[key]]
+        failed_devices.extend(read_device_statuses(client, command_id, failed_keys, device_names))
+        if timed_out:
+            open_keys = [key for key in RUNNING_KEYS + ('scheduled',) if stats[key]
+                         and (key != 'scheduled' or not scheduled_is_final)]
+            open_devices.extend(read_device_statuses(client, command_id, open_keys, device_names))
+    return WaitResult(sum_stats([stats_by_request[command_id] for command_id in command_ids]),
+                      stats_by_request, timed_out, failed_devices, open_devices)
+
+
+def describe_outcome(wait_result, wait_timeout, scheduled_is_final=False, sample_size=5):
+    """A failure message naming how many devices failed or are still open and why; None when all is well."""
+    stats = wait_result.stats
+    parts = []
+    failed = sum(stats[key] for key in FAILED_KEYS)
+    if failed:
+        counts = ', '.join('%d %s' % (stats[key], STATE_NAMES[key]) for key in FAILED_KEYS if stats[key])
+        parts.append('%d of %d devices did not succeed (%s)' % (failed, stats['total'], counts))
+    if wait_result.timed_out:
+        still_open = open_count(stats, scheduled_is_final)
+        if still_open:
+            counts = ', '.join('%d %s' % (stats[key], STATE_NAMES[key]) for key in RUNNING_KEYS + ('scheduled',)
+                               if stats[key] and (key != 'scheduled' or not scheduled_is_final))
+            detail = '%d devices still open after %ss (%s)' % (still_open, wait_timeout, counts)
+            if stats['queued']:
+                detail += '; queued devices may be offline'
+            parts.append(detail)
+        else:
+            parts.append('the devices were not all known after %ss (%d reported so far)' % (wait_timeout, stats['total']))
+    if not parts:
+        return None
+    samples = []
+    for entry in wait_result.failed_devices[:sample_size]:
+        label = entry.get('device_name') or entry.get('device')
+        reason = entry.get('reason')
+        samples.append('%s: %s%s' % (label, entry.get('state'), ' (%s)' % reason if reason else ''))
+    message = '; '.join(parts)
+    if samples:
+        more = len(wait_result.failed_devices) - len(samples)
+        message += '. ' + '; '.join(samples) + ('; and %d more' % more if more > 0 else '')
+    return message

@@ -1,0 +1,317 @@
+# -*- coding: utf-8 -*-
+# Copyright: esper.mdm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for command_runner.run_plans: check mode, sending, waiting, results and secrets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient, EsperValidationError
+from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
+    CommandPlan,
+    protect_command_args,
+    run_plans,
+    secret_values,
+)
+from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils.submission import build_requests, empty_stats
+from ansible_collections.esper.mdm.tests.unit.conversation import (
+    API_KEY,
+    BASE_URL,
+    ENTERPRISE_ID,
+    Conversation,
+    Exchange,
+    content,
+    page,
+)
+from ansible_collections.esper.mdm.tests.unit.module_harness import FakeTime
+
+CMD_1 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000001'
+CMD_2 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000002'
+CMD_3 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000003'
+GROUP_1 = '0b9a8c7d-1111-4e2f-9a0b-000000000001'
+PASSWORD = 'Hunter2-lockscreen'
+
+
+def device_id(number):
+    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
+
+
+D1, D2, D3 = device_id(1), device_id(2), device_id(3)
+
+
+class FakeModule:
+    """The parts of AnsibleModule that run_plans uses."""
+
+    def __init__(self, check_mode=False, diff=False):
+        self.check_mode = check_mode
+        self._diff = diff
+        self.no_log_values = set()
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def make_client(exchanges):
+    fake_time = FakeTime()
+    conversation = Conversation(exchanges)
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation,
+                         sleep=fake_time.sleep, clock=fake_time.clock)
+    return client, conversation, fake_time
+
+
+def post(command_id, body=None, status=201):
+    """A POST of body (when given, checked) answered with the created request."""
+    reply = dict(body or {}, id=command_id, created_at='2025-05-01T10:00:00Z')
+    return Exchange('POST', 'commands/v0/commands/', json=body, status=status, body=content(reply, code=201))
+
+
+def stats(command_id, **totals):
+    names = {'queued': 'Command Queued', 'in_progress': 'Command In Progress', 'scheduled': 'Command Scheduled',
+             'success': 'Command Success', 'failure': 'Command Failure', 'timeout': 'Command TimeOut'}
+    status = [{'state': names[key], 'total': total} for key, total in totals.items()]
+    return Exchange('GET', 'commands/v0/commands/%s/stats/' % command_id, body=content({'id': command_id, 'status': status}))
+
+
+def statuses(command_id, state, items):
+    return Exchange('GET', 'commands/v0/status/', params={'request': command_id, 'state': state}, params_subset=True,
+                    body=page(items))
+
+
+def reboot_body(devices, **extra):
+    body = {'command_type': 'DEVICE', 'devices': devices, 'device_type': 'all', 'command': 'REBOOT', 'command_args': {},
+            'schedule': 'IMMEDIATE'}
+    body.update(extra)
+    return body
+
+
+def test_check_mode_sends_nothing_and_shows_the_request():
+    client, conversation, dummy = make_client([])
+    module = FakeModule(check_mode=True)
+    result = run_plans(module, client, [CommandPlan('REBOOT', {}, [D1, D2], [])])
+    conversation.assert_done()
+    assert conversation.count('POST') == 0
+    assert result['changed'] is True
+    assert result['command_id'] is None and result['command_ids'] == []
+    assert result['request'] == reboot_body([D1, D2])
+    assert result['stats'] == empty_stats()
+    assert result['commands'] == [{'command': 'REBOOT', 'command_id': None, 'command_ids': [], 'stats': empty_stats(),
+                                   'request': reboot_body([D1, D2])}]
+    assert 'failure_message' not in result
+
+
+def test_plan_without_targets_sends_nothing_and_reports_skips():
+    client, conversation, dummy = make_client([])
+    skipped = [{'device': D1, 'device_name': 'kiosk-0001', 'reason': 'already brightness_scale=60'}]
+    result = run_plans(FakeModule(), client, [CommandPlan('SET_BRIGHTNESS_SCALE', {'brightness_value': 60}, [], [],
+                                                          skipped_devices=skipped)])
+    conversation.assert_done()
+    assert result['changed'] is False
+    assert result['command_id'] is None and result['request'] is None and result['commands'] == []
+    assert result['skipped_devices'] == skipped
+
+
+def test_send_and_wait_for_success():
+    body = reboot_body([D1, D2], alias='weekly')
+    client, conversation, fake_time = make_client([
+        post(CMD_1, body),
+        stats(CMD_1, queued=2),
+        stats(CMD_1, success=2),
+    ])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [D1, D2], [])], alias='weekly')
+    conversation.assert_done()
+    assert result['changed'] is True
+    assert result['command_id'] == CMD_1 and result['command_ids'] == [CMD_1]
+    assert result['request'] == body
+    assert result['stats'] == dict(empty_stats(), total=2, success=2)
+    assert result['failed_devices'] == [] and result['timed_out'] is False
+    assert fake_time.sleeps == [1.0]
+    assert 'failure_message' not in result
+
+
+def test_2500_devices_are_sent_as_three_requests_and_stats_are_summed():
+    devices = [device_id(number) for number in range(2500)]
+    bodies = build_requests('REBOOT', {}, devices, [])
+    client, conversation, dummy = make_client([
+        post(CMD_1, bodies[0]), post(CMD_2, bodies[1]), post(CMD_3, bodies[2]),
+        stats(CMD_1, success=1000), stats(CMD_2, success=1000), stats(CMD_3, success=500),
+    ])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, devices, [])])
+    conversation.assert_done()
+    assert conversation.count('POST') == 3
+    assert result['command_ids'] == [CMD_1, CMD_2, CMD_3]
+    assert result['command_id'] == CMD_1
+    assert result['stats']['success'] == 2500 and result['stats']['total'] == 2500
+    assert len(result['request']['devices']) == 1000
+
+
+def test_failed_devices_fail_the_run_with_a_message_and_keep_the_ids():
+    client, conversation, dummy = make_client([
+        post(CMD_1),
+        stats(CMD_1, success=1, failure=1),
+        statuses(CMD_1, 'Command Failure', [{'id': 's2', 'request': CMD_1, 'device': D2, 'state': 'Command Failure',
+                                             'reason': 'App not installed'}]),
+    ])
+    plan = CommandPlan('UNINSTALL', {'package_name': 'com.example.app'}, [D1, D2], [],
+                       device_names={D1: 'kiosk-0001', D2: 'kiosk-0002'})
+    result = run_plans(FakeModule(), client, [plan])
+    conversation.assert_done()
+    assert result['command_ids'] == [CMD_1]
+    assert result['failed_devices'] == [{'device': D2, 'device_name': 'kiosk-0002', 'state': 'Command Failure',
+                                         'reason': 'App not installed', 'command_id': CMD_1}]
+    assert result['failure_message'] == ('1 of 2 devices did not succeed (1 Command Failure). '
+                                         'kiosk-0002: Command Failure (App not installed)')
+
+
+def test_timeout_fails_with_open_devices_listed():
+    client, conversation, fake_time = make_client(
+        [post(CMD_1)] + [stats(CMD_1, queued=1, success=1)] * 4
+        + [statuses(CMD_1, 'Command Queued', [{'id': 's1', 'request': CMD_1, 'device': D1, 'state': 'Command Queued',
+                                               'reason': ''}])])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [D1, D2], [])], wait_timeout=3)
+    conversation.assert_done()
+    assert result['timed_out'] is True
+    assert result['failed_devices'] == [{'device': D1, 'state': 'Command Queued', 'reason': 'still Command Queued after 3s',
+                                         'command_id': CMD_1}]
+    assert 'did not succeed' not in result['failure_message']
+    assert result['failure_message'].startswith('1 devices still open after 3s (1 Command Queued)')
+    assert fake_time.sleeps == [1.0, 1.5, 0.5]
+
+
+def test_no_wait_returns_the_first_stats():
+    client, conversation, fake_time = make_client([post(CMD_1), stats(CMD_1, queued=2)])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [D1, D2], [])], wait=False)
+    conversation.assert_done()
+    assert result['stats'] == dict(empty_stats(), total=2, queued=2)
+    assert fake_time.sleeps == []
+    assert 'failure_message' not in result
+
+
+def test_no_wait_only_warns_when_the_stats_cannot_be_read():
+    client, conversation, dummy = make_client([
+        post(CMD_1),
+        Exchange('GET', 'commands/v0/commands/%s/stats/' % CMD_1, status=404, body={'code': 404, 'message': 'Not found', 'content': {}}),
+    ])
+    module = FakeModule()
+    result = run_plans(module, client, [CommandPlan('REBOOT', {}, [D1], [])], wait=False)
+    conversation.assert_done()
+    assert result['command_id'] == CMD_1 and 'failure_message' not in result
+    assert module.warnings and 'could not read the progress of REBOOT' in module.warnings[0]
+
+
+def test_scheduled_requests_are_accepted_once_scheduled():
+    schedule_args = {'name': 'night', 'start_datetime': '2025-06-01T02:00:00Z', 'end_datetime': '2025-06-02T02:00:00Z',
+                     'time_type': 'device'}
+    body = reboot_body([D1], schedule='WINDOW', schedule_args=schedule_args)
+    client, conversation, fake_time = make_client([post(CMD_1, body), stats(CMD_1, scheduled=1)])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [D1], [])], schedule='WINDOW',
+                       schedule_args=schedule_args)
+    conversation.assert_done()
+    assert result['stats']['scheduled'] == 1 and 'failure_message' not in result
+    assert fake_time.sleeps == []
+
+
+def test_group_plans_wait_for_expected_total():
+    client, conversation, dummy = make_client([post(CMD_1), stats(CMD_1, success=1), stats(CMD_1, success=3)])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [], [GROUP_1], expected_total=3)])
+    conversation.assert_done()
+    assert result['request']['command_type'] == 'GROUP'
+    assert result['stats']['success'] == 3
+
+
+def test_secrets_are_masked_registered_and_scrubbed():
+    args = {'new_lockscreen_password': PASSWORD}
+    client, conversation, dummy = make_client([
+        post(CMD_1),
+        stats(CMD_1, failure=1),
+        statuses(CMD_1, 'Command Failure', [{'id': 's1', 'request': CMD_1, 'device': D1, 'state': 'Command Failure',
+                                             'reason': 'rejected %s' % PASSWORD}]),
+    ])
+    module = FakeModule()
+    result = run_plans(module, client, [CommandPlan('RESET_LOCKSCREEN_PASSWORD', args, [D1], [])])
+    conversation.assert_done()
+    assert conversation.requests[0]['json']['command_args'] == args
+    assert result['request']['command_args'] == {'new_lockscreen_password': MASK}
+    assert PASSWORD in module.no_log_values
+    assert PASSWORD not in result['failure_message']
+    assert PASSWORD not in json.dumps({key: value for key, value in result.items() if key != 'failed_devices'})
+
+
+def test_partial_submission_reports_the_created_requests():
+    devices = [device_id(number) for number in range(1500)]
+    client, conversation, dummy = make_client([
+        post(CMD_1),
+        Exchange('POST', 'commands/v0/commands/', status=400, body={'code': 400, 'message': 'Quota exceeded', 'content': {}}),
+        stats(CMD_1, success=1000),
+    ])
+    result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, devices, [])])
+    conversation.assert_done()
+    assert result['command_ids'] == [CMD_1]
+    assert result['changed'] is True
+    assert 'REBOOT: 1 of 2 requests were created before this error' in result['failure_message']
+    assert 'Quota exceeded' in result['failure_message']
+
+
+def test_a_failure_before_anything_was_created_is_raised():
+    client, conversation, dummy = make_client([
+        Exchange('POST', 'commands/v0/commands/', status=400, body={'code': 400, 'message': 'Bad', 'content': {}}),
+    ])
+    with pytest.raises(EsperValidationError):
+        run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [D1], [])])
+    conversation.assert_done()
+
+
+def test_a_later_plan_failing_keeps_the_first_plans_ids_and_stops():
+    client, conversation, dummy = make_client([
+        post(CMD_1),
+        Exchange('POST', 'commands/v0/commands/', status=400, body={'code': 400, 'message': 'Bad', 'content': {}}),
+        stats(CMD_1, success=1),
+    ])
+    plans = [CommandPlan('REBOOT', {}, [D1], []), CommandPlan('LOCK', {}, [D2], []), CommandPlan('UPDATE_HEARTBEAT', {}, [D3], [])]
+    result = run_plans(FakeModule(), client, plans)
+    conversation.assert_done()
+    assert result['command_ids'] == [CMD_1]
+    assert result['failure_message'].startswith('LOCK: not sent:')
+
+
+def test_several_plans_name_their_command_in_messages():
+    client, conversation, dummy = make_client([
+        post(CMD_1), post(CMD_2),
+        stats(CMD_1, success=1),
+        stats(CMD_2, failure=1),
+        statuses(CMD_2, 'Command Failure', [{'id': 's', 'request': CMD_2, 'device': D2, 'state': 'Command Failure', 'reason': 'x'}]),
+    ])
+    plans = [CommandPlan('REBOOT', {}, [D1], []), CommandPlan('LOCK', {}, [D2], [])]
+    result = run_plans(FakeModule(), client, plans)
+    conversation.assert_done()
+    assert [entry['command'] for entry in result['commands']] == ['REBOOT', 'LOCK']
+    assert result['failure_message'].startswith('LOCK: 1 of 1 devices did not succeed')
+    assert result['stats']['total'] == 2
+
+
+@pytest.mark.parametrize('diff_mode', [True, False])
+def test_diff_is_merged_in_diff_mode_only(diff_mode):
+    client, conversation, dummy = make_client([])
+    plans = [CommandPlan('SET_WIFI_STATE', {'wifi_state': True}, [D1], [],
+                         diff={'before': {'kiosk-0001': {'wifi_state': False}}, 'after': {'kiosk-0001': {'wifi_state': True}}}),
+             CommandPlan('SET_GPS_STATE', {'gps_state': 3}, [D2], [],
+                         diff={'before': {'kiosk-0002': {'gps_state': 'LOCATION_MODE_ON'}},
+                               'after': {'kiosk-0002': {'gps_state': 'LOCATION_MODE_OFF'}}})]
+    result = run_plans(FakeModule(check_mode=True, diff=diff_mode), client, plans)
+    if diff_mode:
+        assert result['diff'] == {'before': {'kiosk-0001': {'wifi_state': False}, 'kiosk-0002': {'gps_state': 'LOCATION_MODE_ON'}},
+                                  'after': {'kiosk-0001': {'wifi_state': True}, 'kiosk-0002': {'gps_state': 'LOCATION_MODE_OFF'}}}
+    else:
+        assert 'diff' not in result
+
+
+def test_secret_values_finds_nested_secrets():
+    args = {'wifi_access_points': [{'wifi_ssid': 'Corp', 'wifi_password': 'corp-pass'}, 'Guest'], 'cert_password': ''}
+    assert secret_values(args, {'wifi_password', 'cert_password'}) == {'corp-pass'}
+    module = FakeModule()
+    assert protect_command_args(module, 'ADD_WIFI_AP', args) == {'corp-pass'}
+    assert module.no_log_values == {'corp-pass'}
