@@ -1,0 +1,242 @@
+# -*- coding: utf-8 -*-
+# Copyright: esper.mdm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for plugins/module_utils/device_state.py."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMANDS, StateSpec
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError, EsperClient
+from ansible_collections.esper.mdm.plugins.module_utils.device_state import (
+    desired_value,
+    plan_state_command,
+    read_current_values,
+)
+from ansible_collections.esper.mdm.tests.unit.conversation import (
+    API_KEY,
+    BASE_URL,
+    ENTERPRISE_ID,
+    Conversation,
+    Exchange,
+    FakeResponse,
+    content,
+)
+
+BRIGHTNESS = COMMANDS['SET_BRIGHTNESS_SCALE'].state
+ROTATION = COMMANDS['SET_ROTATION_STATE'].state
+WIFI = COMMANDS['SET_WIFI_STATE'].state
+SCREEN_OFF_TIMEOUT = COMMANDS['SET_SCREEN_OFF_TIMEOUT'].state
+TIMEZONE = COMMANDS['SET_TIMEZONE'].state
+
+
+def fake_sleep(seconds):
+    raise AssertionError('no request in these tests should be retried (asked to sleep %s s)' % seconds)
+
+
+def make_client(session):
+    return EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=session, sleep=fake_sleep)
+
+
+def device_id(number):
+    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
+
+
+def device(number, name=None, timezone='Europe/Berlin'):
+    return {'id': device_id(number), 'device_name': name or 'device-%d' % number, 'timezone_string': timezone}
+
+
+def state_path(number):
+    return 'device/v0/devices/%s/devicestate' % device_id(number)
+
+
+def settings(**values):
+    body = {'gps_state': 'LOCATION_MODE_HIGH_ACCURACY', 'wifi_state': True, 'bluetooth_state': False,
+            'brightness_scale': 60, 'screen_off_timeout': 60000, 'rotation_state': 'AUTO', 'use_only_saved_ap': False}
+    body.update(values)
+    return body
+
+
+def not_found(number):
+    return Exchange('GET', state_path(number), status=404, body=content({}, code=404, message='Device not found'))
+
+
+class UnorderedSession:
+    """A thread-safe session answering by path in whatever order threads ask; records each path asked."""
+
+    def __init__(self, replies, barrier=None):
+        self.replies = dict(replies)
+        self.asked = []
+        self.lock = threading.Lock()
+        # When set, each request waits until barrier.parties requests are in flight together.
+        self.barrier = barrier
+
+    def request(self, method, url, **kwargs):
+        path = url[len(BASE_URL) + 1:]
+        with self.lock:
+            self.asked.append((method, path))
+        if self.barrier is not None:
+            self.barrier.wait()
+        if path not in self.replies:
+            raise AssertionError('unexpected request %s %s' % (method, path))
+        status, body = self.replies[path]
+        return FakeResponse(status, body)
+
+    def mount(self, *args, **kwargs):
+        """Accept adapter mounting like a Session."""
+
+    def close(self):
+        """Accept close() like a Session."""
+
+    @property
+    def headers(self):
+        return {}
+
+
+# --- read_current_values ---------------------------------------------------------------------
+
+def test_devicestate_read_accepts_bare_and_enveloped_bodies_without_trailing_slash():
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings(brightness_scale=40)),
+        Exchange('GET', state_path(2), body=content(settings(brightness_scale=75))),
+    ])
+    values = read_current_values(make_client(conversation), [device(1), device(2)], BRIGHTNESS, workers=1)
+    assert values == {device_id(1): 40, device_id(2): 75}
+    conversation.assert_done()
+    assert all(not r['url'].endswith('/') for r in conversation.requests)
+
+
+def test_missing_field_reads_as_none():
+    conversation = Conversation([Exchange('GET', state_path(1), body={'wifi_state': False})])
+    assert read_current_values(make_client(conversation), [device(1)], BRIGHTNESS) == {device_id(1): None}
+    conversation.assert_done()
+
+
+def test_device_without_state_reads_as_none_with_a_note():
+    conversation = Conversation([not_found(1), Exchange('GET', state_path(2), body=settings())])
+    notes = []
+    values = read_current_values(make_client(conversation), [device(1, 'till-1'), device(2)], WIFI, workers=1,
+                                 notes=notes)
+    assert values == {device_id(1): None, device_id(2): True}
+    assert notes == ['device till-1 has no device state (HTTP 404); its current wifi_state is unknown']
+    conversation.assert_done()
+
+
+def test_device_source_reads_the_dict_in_hand_without_any_request():
+    conversation = Conversation([])
+    devices = [device(1, timezone='Asia/Tokyo'), {'id': device_id(2), 'device_name': 'no-tz'}]
+    values = read_current_values(make_client(conversation), devices, TIMEZONE)
+    assert values == {device_id(1): 'Asia/Tokyo', device_id(2): None}
+    conversation.assert_done()
+
+
+def test_first_error_propagates_as_the_clients_typed_error():
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings()),
+        Exchange('GET', state_path(2), status=401, body=content({}, code=401, message='Invalid API key')),
+    ])
+    with pytest.raises(EsperAuthError):
+        read_current_values(make_client(conversation), [device(1), device(2), device(3)], WIFI, workers=1)
+    conversation.assert_done()
+
+
+def test_thread_pool_reads_devices_in_parallel_once_each_and_keeps_input_order():
+    numbers = list(range(1, 13))
+    # Four requests must be in flight at once to pass the barrier; one at a time would break it.
+    session = UnorderedSession(((state_path(n), (200, content(settings(brightness_scale=n * 5)))) for n in numbers),
+                               barrier=threading.Barrier(4, timeout=30))
+    devices = [device(n) for n in reversed(numbers)]
+    values = read_current_values(make_client(session), devices, BRIGHTNESS, workers=4)
+    assert list(values.items()) == [(device_id(n), n * 5) for n in reversed(numbers)]
+    assert sorted(session.asked) == sorted(('GET', state_path(n)) for n in numbers)
+
+
+def test_thread_pool_notes_follow_device_order():
+    replies = [(state_path(n), (404, content({}, code=404, message='Not found'))) for n in (1, 2, 3)]
+    session = UnorderedSession(replies)
+    notes = []
+    values = read_current_values(make_client(session), [device(3), device(1), device(2)], WIFI, workers=3, notes=notes)
+    assert values == {device_id(1): None, device_id(2): None, device_id(3): None}
+    assert [note.split()[1] for note in notes] == ['device-3', 'device-1', 'device-2']
+
+
+def test_thread_pool_raises_the_typed_error():
+    replies = [(state_path(1), (200, settings())), (state_path(2), (403, content({}, code=403, message='Forbidden')))]
+    session = UnorderedSession(replies + [(state_path(n), (200, settings())) for n in range(3, 7)])
+    with pytest.raises(EsperAuthError):
+        read_current_values(make_client(session), [device(n) for n in range(1, 7)], WIFI, workers=3)
+
+
+def test_unknown_source_is_a_programming_error():
+    with pytest.raises(ValueError):
+        read_current_values(make_client(Conversation([])), [device(1)], StateSpec('elsewhere', 'x', 'x', str))
+
+
+# --- desired_value and plan_state_command ----------------------------------------------------
+
+def test_desired_value_maps_the_argument_to_what_the_device_reports():
+    assert desired_value(ROTATION, {'rotate_state': 2}) == 'LANDSCAPE_ONLY'
+    assert desired_value(ROTATION, {'rotate_state': 7}) is None
+    assert desired_value(BRIGHTNESS, {'brightness_value': 70}) == 70
+    assert desired_value(WIFI, {'wifi_state': 0}) is False
+    assert desired_value(BRIGHTNESS, {}) is None
+    assert desired_value(StateSpec('devicestate', 'wifi_state', 'wifi_state', None), {'wifi_state': False}) is False
+
+
+def test_plan_state_command_sends_only_where_the_value_differs_or_is_unknown():
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings(brightness_scale=60)),
+        Exchange('GET', state_path(2), body=content(settings(brightness_scale=30))),
+        not_found(3),
+        Exchange('GET', state_path(4), body={'wifi_state': True}),
+    ])
+    devices = [device(1, 'till-1'), device(2, 'till-2'), device(3, 'till-3'), device(4, 'till-4')]
+    notes = []
+    to_send, skipped, before, after = plan_state_command(make_client(conversation), devices, BRIGHTNESS,
+                                                         {'brightness_value': 60}, workers=1, notes=notes)
+    assert [d['id'] for d in to_send] == [device_id(2), device_id(3), device_id(4)]
+    assert skipped == [{'device': device_id(1), 'device_name': 'till-1', 'reason': 'already brightness_scale=60'}]
+    assert before == {'till-2': {'brightness_scale': 30}, 'till-3': {'brightness_scale': None},
+                      'till-4': {'brightness_scale': None}}
+    assert after == {'till-2': {'brightness_scale': 60}, 'till-3': {'brightness_scale': 60},
+                     'till-4': {'brightness_scale': 60}}
+    assert len(notes) == 1 and 'till-3' in notes[0]
+    conversation.assert_done()
+
+
+def test_plan_state_command_formats_booleans_and_does_not_confuse_them_with_numbers():
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings(wifi_state=False)),
+        Exchange('GET', state_path(2), body=settings(wifi_state=0)),
+    ])
+    to_send, skipped, before, after = plan_state_command(make_client(conversation), [device(1), device(2)], WIFI,
+                                                         {'wifi_state': False}, workers=1)
+    assert skipped == [{'device': device_id(1), 'device_name': 'device-1', 'reason': 'already wifi_state=false'}]
+    assert [d['id'] for d in to_send] == [device_id(2)]
+    assert before == {'device-2': {'wifi_state': 0}} and after == {'device-2': {'wifi_state': False}}
+    conversation.assert_done()
+
+
+def test_plan_state_command_treats_a_numeric_string_and_its_number_as_the_same_setting():
+    conversation = Conversation([Exchange('GET', state_path(1), body=settings(screen_off_timeout='60000'))])
+    to_send, skipped, before, after = plan_state_command(make_client(conversation), [device(1)], SCREEN_OFF_TIMEOUT,
+                                                         {'screen_off_timeout': 60000}, workers=1)
+    assert to_send == [] and before == {} and after == {}
+    assert skipped[0]['reason'] == 'already screen_off_timeout=60000'
+    conversation.assert_done()
+
+
+def test_plan_state_command_from_device_info_needs_no_request_and_keeps_same_names_apart():
+    conversation = Conversation([])
+    devices = [device(1, 'kiosk', timezone='UTC'), device(2, 'kiosk', timezone='Asia/Tokyo'),
+               device(3, 'kiosk', timezone='Europe/Paris')]
+    to_send, skipped, before, after = plan_state_command(make_client(conversation), devices, TIMEZONE,
+                                                         {'timezone_string': 'Asia/Tokyo'})
+    assert [d['id'] for d in to_send] == [device_id(1), device_id(3)]
+    assert skipped == [{'device': device_id(2), 'device_name': 'kiosk', 'reason': 'already timezone_string=Asia/Tokyo'}]
+    assert before == {'kiosk': {'timezone_string': 'UTC'}, 'kiosk (%s)' % device_id(3): {'timezone_string': 'Europe/Paris'}}
+    assert after == {'kiosk': {'timezone_string': 'Asia/Tokyo'}, 'kiosk (%s)' % device_id(3): {'timezone_string': 'Asia/Tokyo'}}
+    conversation.assert_done()

@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+# Copyright: esper.mdm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for plugins/module_utils/targets.py: every request is scripted and checked."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError, EsperClient
+from ansible_collections.esper.mdm.plugins.module_utils.targets import (
+    TargetError,
+    device_api_level,
+    device_label,
+    device_platform,
+    expand_groups,
+    is_uuid,
+    resolve_devices,
+    resolve_groups,
+    target_devices,
+)
+from ansible_collections.esper.mdm.tests.unit.conversation import (
+    API_KEY,
+    BASE_URL,
+    ENTERPRISE_ID,
+    Conversation,
+    Exchange,
+    page,
+)
+
+DEVICE_PATH = 'enterprise/%s/device/' % ENTERPRISE_ID
+GROUP_PATH = 'enterprise/%s/devicegroup/' % ENTERPRISE_ID
+
+
+def fake_sleep(seconds):
+    raise AssertionError('no request in these tests should be retried (asked to sleep %s s)' % seconds)
+
+
+def make_client(exchanges):
+    conversation = Conversation(exchanges)
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation, sleep=fake_sleep)
+    return client, conversation
+
+
+def device_id(number):
+    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
+
+
+def group_id(number):
+    return '0b9a8c7d-1111-4e2f-9a0b-%012d' % number
+
+
+def device(number, name=None, alias=None):
+    return {'id': device_id(number), 'device_name': name or 'device-%d' % number, 'alias_name': alias,
+            'api_level': 30, 'status': 1, 'state': 1, 'timezone_string': 'Europe/Berlin'}
+
+
+def group(number, name, count=0, path=None):
+    return {'id': group_id(number), 'name': name, 'device_count': count, 'path': path or 'All devices/%s' % name}
+
+
+def next_url(path, offset, params=None, limit=500):
+    # Like the API, next links carry the filters along with limit and offset.
+    return '%s/%s?%s' % (BASE_URL, path, urlencode(dict(params or {}, limit=limit, offset=offset)))
+
+
+def listing(path, pages, params=None):
+    """Exchanges for one paginated bare-envelope listing split into the given pages."""
+    total = sum(len(items) for items in pages)
+    exchanges = []
+    offset = 0
+    for index, items in enumerate(pages):
+        offset += len(items)
+        following = next_url(path, offset, params) if index + 1 < len(pages) else None
+        exchanges.append(Exchange('GET', path, params=params, params_subset=params is not None,
+                                  body=page(items, count=total, next_url=following, enveloped=False)))
+    return exchanges
+
+
+def not_found(path):
+    return Exchange('GET', path, status=404, body={'errors': [], 'message': 'Not found', 'status': 404})
+
+
+FLEET = [device(1, 'lobby-kiosk'), device(2, 'till-1'), device(3, 'till-10'),
+         device(4, 'backroom', alias='stockroom'), device(5, 'till-dup'), device(6, 'till-dup'),
+         device(7, 'front-door', alias='lobby-kiosk')]
+
+
+# --- small readers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('value, expected', [
+    ('6f1c2d3e-0000-4a5b-8c9d-000000000001', True),
+    ('6F1C2D3E-0000-4A5B-8C9D-00000000000A', True),
+    ('6f1c2d3e00004a5b8c9d000000000001', False),
+    ('{6f1c2d3e-0000-4a5b-8c9d-000000000001}', False),
+    ('6f1c2d3e-0000-4a5b-8c9d-00000000001', False),
+    ('6f1c2d3e-0000-4a5b-8c9d-00000000000g', False),
+    ('till-1', False),
+    ('', False),
+    (None, False),
+    (12345, False),
+])
+def test_is_uuid(value, expected):
+    assert is_uuid(value) is expected
+
+
+def test_device_label_prefers_name_then_id():
+    assert device_label({'id': device_id(1), 'device_name': 'till-1'}) == 'till-1'
+    assert device_label({'id': device_id(1), 'device_name': ''}) == device_id(1)
+    assert device_label({'id': device_id(1)}) == device_id(1)
+    assert device_label(device_id(2)) == device_id(2)
+
+
+@pytest.mark.parametrize('info, expected', [
+    ({'platform': 'ANDROID'}, 'ANDROID'),
+    ({'platform': 'apple'}, 'APPLE'),
+    ({'os': 'iPadOS'}, 'APPLE'),
+    ({'os': 'Windows'}, 'WINDOWS'),
+    ({'os': 'Linux'}, 'LINUX'),
+    ({'platform': '', 'os': 'Android'}, 'ANDROID'),
+    ({'api_level': 30}, None),
+    ({}, None),
+    ('not a dict', None),
+])
+def test_device_platform(info, expected):
+    assert device_platform(info) == expected
+
+
+@pytest.mark.parametrize('info, expected', [
+    ({'api_level': 30}, 30),
+    ({'api_level': '29'}, 29),
+    ({'api_level': None}, None),
+    ({'api_level': 'eleven'}, None),
+    ({'api_level': True}, None),
+    ({}, None),
+    (None, None),
+])
+def test_device_api_level(info, expected):
+    assert device_api_level(info) == expected
+
+
+# --- resolve_devices -------------------------------------------------------------------------
+
+def test_no_refs_makes_no_request():
+    client, conversation = make_client([])
+    assert resolve_devices(client, []) == []
+    assert resolve_devices(client, None) == []
+    conversation.assert_done()
+
+
+def test_names_and_uuids_mixed_use_one_listing_across_pages_and_keep_input_order():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET[:3], FLEET[3:6], FLEET[6:]]))
+    refs = ['front-door', device_id(2), 'backroom', device_id(6).upper(), 'till-10']
+    resolved = resolve_devices(client, refs)
+    assert [d['id'] for d in resolved] == [device_id(7), device_id(2), device_id(4), device_id(6), device_id(3)]
+    conversation.assert_done()
+    assert conversation.count('GET') == 3
+
+
+def test_listing_asks_for_large_pages():
+    exchanges = listing(DEVICE_PATH, [FLEET])
+    exchanges[0].params = {'limit': 500}
+    exchanges[0].params_subset = True
+    client, conversation = make_client(exchanges)
+    assert resolve_devices(client, ['till-1'])[0]['id'] == device_id(2)
+    conversation.assert_done()
+
+
+def test_name_match_is_exact_not_partial():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    resolved = resolve_devices(client, ['till-1'])
+    assert [d['id'] for d in resolved] == [device_id(2)]
+    conversation.assert_done()
+
+
+def test_partial_name_is_an_error_that_suggests_the_full_names():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['TILL'])
+    message = str(caught.value)
+    assert "device 'TILL' not found" in message
+    for name in ('till-1', 'till-10', 'till-dup'):
+        assert repr(name) in message
+    assert 'lobby-kiosk' not in message
+    conversation.assert_done()
+
+
+def test_alias_is_used_when_no_device_name_matches():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    assert [d['id'] for d in resolve_devices(client, ['stockroom'])] == [device_id(4)]
+    conversation.assert_done()
+
+
+def test_device_name_wins_over_another_devices_alias():
+    # device 1 is named lobby-kiosk, device 7 has it as alias: the name match decides, no ambiguity.
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    assert [d['id'] for d in resolve_devices(client, ['lobby-kiosk'])] == [device_id(1)]
+    conversation.assert_done()
+
+
+def test_unknown_name_lists_at_most_ten_similar_names():
+    fleet = [device(n, 'scanner-%02d' % n) for n in range(1, 16)] + [device(99, 'printer')]
+    client, conversation = make_client(listing(DEVICE_PATH, [fleet]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['scanner'])
+    error = caught.value
+    assert len(error.problems) == 1
+    suggested = [name for name in ('scanner-%02d' % n for n in range(1, 16)) if repr(name) in str(error)]
+    assert len(suggested) == 10
+    assert 'printer' not in str(error)
+    conversation.assert_done()
+
+
+def test_unknown_name_with_a_typo_gets_close_matches():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['bakroom'])
+    assert "similar names: 'backroom'" in str(caught.value)
+    conversation.assert_done()
+
+
+def test_unknown_name_with_nothing_similar_says_so_plainly():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['zzzzzzzz'])
+    assert caught.value.problems == ["device 'zzzzzzzz' not found"]
+    conversation.assert_done()
+
+
+def test_ambiguous_name_lists_every_matching_id():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['till-dup'])
+    message = str(caught.value)
+    assert "device name 'till-dup' matches 2 devices" in message
+    assert device_id(5) in message and device_id(6) in message
+    assert 'UUID' in message
+    conversation.assert_done()
+
+
+def test_every_bad_reference_is_reported_in_one_error():
+    missing_uuid = device_id(404)
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['till-1', 'nope-device', 'till-dup', missing_uuid, ''])
+    problems = caught.value.problems
+    assert len(problems) == 4
+    assert problems[0].startswith("device 'nope-device' not found")
+    assert problems[1].startswith("device name 'till-dup' matches 2 devices")
+    assert problems[2] == 'device %s not found in enterprise' % missing_uuid
+    assert problems[3] == 'empty device reference'
+    assert str(caught.value) == '; '.join(problems)
+    conversation.assert_done()
+
+
+def test_malformed_uuid_is_treated_as_a_name():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, ['6f1c2d3e-0000-4a5b-8c9d-00000000001'])
+    assert caught.value.problems[0].startswith("device '6f1c2d3e-0000-4a5b-8c9d-00000000001' not found")
+    conversation.assert_done()
+
+
+def test_a_few_uuids_alone_are_fetched_one_by_one():
+    client, conversation = make_client([
+        Exchange('GET', DEVICE_PATH + '%s/' % device_id(3), body=device(3, 'till-10')),
+        Exchange('GET', DEVICE_PATH + '%s/' % device_id(1), body=device(1, 'lobby-kiosk')),
+    ])
+    resolved = resolve_devices(client, [device_id(3), device_id(1), device_id(3)])
+    assert [d['device_name'] for d in resolved] == ['till-10', 'lobby-kiosk']
+    conversation.assert_done()
+
+
+def test_twenty_uuids_are_still_fetched_one_by_one():
+    numbers = list(range(1, 21))
+    client, conversation = make_client([Exchange('GET', DEVICE_PATH + '%s/' % device_id(n), body=device(n))
+                                        for n in numbers])
+    assert [d['id'] for d in resolve_devices(client, [device_id(n) for n in numbers])] == [device_id(n) for n in numbers]
+    conversation.assert_done()
+
+
+def test_unknown_uuids_fetched_one_by_one_are_all_reported():
+    client, conversation = make_client([
+        not_found(DEVICE_PATH + '%s/' % device_id(8)),
+        Exchange('GET', DEVICE_PATH + '%s/' % device_id(1), body=device(1)),
+        not_found(DEVICE_PATH + '%s/' % device_id(9)),
+    ])
+    with pytest.raises(TargetError) as caught:
+        resolve_devices(client, [device_id(8), device_id(1), device_id(9)])
+    assert caught.value.problems == ['device %s not found in enterprise' % device_id(8),
+                                     'device %s not found in enterprise' % device_id(9)]
+    conversation.assert_done()
+
+
+def test_errors_other_than_not_found_are_the_clients_own():
+    client, conversation = make_client([
+        Exchange('GET', DEVICE_PATH + '%s/' % device_id(1), status=401, body={'message': 'Invalid token', 'status': 401}),
+    ])
+    with pytest.raises(EsperAuthError):
+        resolve_devices(client, [device_id(1), device_id(2)])
+    conversation.assert_done()
+
+
+def test_many_uuids_use_one_listing_instead_of_a_request_each():
+    fleet = [device(n) for n in range(1, 31)]
+    client, conversation = make_client(listing(DEVICE_PATH, [fleet[:15], fleet[15:]]))
+    wanted = [device_id(n) for n in range(21, 0, -1)]
+    assert [d['id'] for d in resolve_devices(client, wanted)] == wanted
+    conversation.assert_done()
+    assert conversation.count('GET') == 2
+
+
+def test_name_and_uuid_of_the_same_device_give_it_once():
+    client, conversation = make_client(listing(DEVICE_PATH, [FLEET]))
+    resolved = resolve_devices(client, ['till-1', device_id(2), 'till-1', 'till-10'])
+    assert [d['id'] for d in resolved] == [device_id(2), device_id(3)]
+    conversation.assert_done()
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+GROUPS = [group(1, 'Retail', 40), group(2, 'Store-017', 14), group(3, 'Warehouse', 3),
+          group(4, 'Spares', 1, path='All devices/Retail/Spares'), group(5, 'Spares', 2, path='All devices/Warehouse/Spares')]
+
+
+def test_no_group_refs_makes_no_request():
+    client, conversation = make_client([])
+    assert resolve_groups(client, []) == []
+    conversation.assert_done()
+
+
+def test_groups_by_name_and_uuid_with_one_paginated_listing():
+    client, conversation = make_client(listing(GROUP_PATH, [GROUPS[:2], GROUPS[2:]]))
+    resolved = resolve_groups(client, ['Warehouse', group_id(1), 'Store-017', 'Warehouse'])
+    assert [g['id'] for g in resolved] == [group_id(3), group_id(1), group_id(2)]
+    assert [g['device_count'] for g in resolved] == [3, 40, 14]
+    conversation.assert_done()
+
+
+def test_group_names_match_exactly_and_all_problems_are_reported():
+    client, conversation = make_client(listing(GROUP_PATH, [GROUPS]))
+    with pytest.raises(TargetError) as caught:
+        resolve_groups(client, ['store-017', 'Spares', group_id(77), 'Retail'])
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert problems[0] == "group 'store-017' not found; similar names: 'Store-017'"
+    assert problems[1].startswith("group name 'Spares' matches 2 groups: ")
+    assert '%s (All devices/Retail/Spares)' % group_id(4) in problems[1]
+    assert '%s (All devices/Warehouse/Spares)' % group_id(5) in problems[1]
+    assert problems[2] == 'group %s not found in enterprise' % group_id(77)
+    conversation.assert_done()
+
+
+def test_expand_groups_pages_through_each_groups_devices():
+    members_1 = [device(n) for n in range(1, 6)]
+    members_2 = [device(n) for n in range(4, 8)]
+    exchanges = (listing(DEVICE_PATH, [members_1[:3], members_1[3:]], params={'group': group_id(1)})
+                 + listing(DEVICE_PATH, [members_2], params={'group': group_id(2)}))
+    client, conversation = make_client(exchanges)
+    expanded = expand_groups(client, [group(1, 'Retail'), group_id(2)])
+    assert list(expanded) == [group_id(1), group_id(2)]
+    assert [d['id'] for d in expanded[group_id(1)]] == [device_id(n) for n in range(1, 6)]
+    assert [d['id'] for d in expanded[group_id(2)]] == [device_id(n) for n in range(4, 8)]
+    conversation.assert_done()
+
+
+def test_target_devices_merges_devices_and_group_members_without_repeats():
+    exchanges = (listing(DEVICE_PATH, [[device(3), device(4)]], params={'group': group_id(1)})
+                 + listing(DEVICE_PATH, [[device(4), device(1), device(5)]], params={'group': group_id(2)}))
+    client, conversation = make_client(exchanges)
+    targets = target_devices(client, [device(1), device(2)], [group(1, 'A'), group(2, 'B')])
+    assert [d['id'] for d in targets] == [device_id(n) for n in (1, 2, 3, 4, 5)]
+    conversation.assert_done()
+
+
+def test_target_devices_without_groups_makes_no_request():
+    client, conversation = make_client([])
+    assert [d['id'] for d in target_devices(client, [device(1), device(1)], [])] == [device_id(1)]
+    conversation.assert_done()
