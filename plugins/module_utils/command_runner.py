@@ -10,8 +10,11 @@ returns the result dict, so every command module reports the same keys in the sa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import secret_arg_names
+import re
+
+from ansible_collections.esper.mdm.plugins.module_utils.catalogue import normalise_command_args, secret_arg_names
 from ansible_collections.esper.mdm.plugins.module_utils.client import EsperApiError
+from ansible_collections.esper.mdm.plugins.module_utils.command_history import is_open, is_success, latest_statuses
 from ansible_collections.esper.mdm.plugins.module_utils.masking import SECRET_KEYS, mask_secrets, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils.submission import (
     SubmissionError,
@@ -23,6 +26,12 @@ from ansible_collections.esper.mdm.plugins.module_utils.submission import (
     sum_stats,
     wait_for_completion,
 )
+from ansible_collections.esper.mdm.plugins.module_utils.targets import is_uuid
+
+# A reference shaped like a UUID (8-4-4-4-12 letters or digits), or a long run of hex digits and dashes: a UUID
+# that was meant, mistyped. Device names like kiosk-0001 match neither, so they are still resolved as names.
+UUID_SHAPE = re.compile(r'^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$')
+HEX_AND_DASHES = re.compile(r'^[0-9A-Fa-f-]{30,40}$')
 
 
 class CommandPlan(object):
@@ -188,8 +197,10 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
                 module.warn(message)
             continue
         entry['stats'] = outcome.stats
-        result['failed_devices'].extend(outcome.failed_devices)
-        result['failed_devices'].extend(_open_as_failed(outcome.open_devices, wait_timeout))
+        for device in outcome.failed_devices + _open_as_failed(outcome.open_devices, wait_timeout):
+            # A device may echo an argument back in its reason.
+            device['reason'] = scrub_text(device.get('reason') or '', secrets)
+            result['failed_devices'].append(device)
         result['timed_out'] = result['timed_out'] or outcome.timed_out
         message = describe_outcome(outcome, wait_timeout, scheduled_is_final=scheduled_is_final)
         if message:
@@ -203,3 +214,56 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
     if problems:
         result['failure_message'] = scrub_text('; '.join(problems), secrets)
     return result
+
+
+def reference_problems(option, refs):
+    """One message per reference in refs that looks like a UUID but is not a valid one (checked before any request)."""
+    problems = []
+    for index, ref in enumerate(refs or []):
+        if not isinstance(ref, str) or is_uuid(ref.strip()):
+            continue
+        text = ref.strip()
+        if UUID_SHAPE.match(text) or HEX_AND_DASHES.match(text):
+            problems.append('%s[%d] %r is not a valid UUID (8-4-4-4-12 hexadecimal digits, such as '
+                            '6f1c2d3e-0000-4a5b-8c9d-000000000001); give a valid UUID or a device or group name'
+                            % (option, index, text))
+    return problems
+
+
+def same_request_filter(command, command_args):
+    """A request_filter for command_history accepting requests of command whose normalised command_args equal these."""
+    wanted = normalise_command_args(command, command_args)
+
+    def accept(request):
+        if request.get('command') != command:
+            return False
+        try:
+            return normalise_command_args(command, request.get('command_args') or {}) == wanted
+        except ValueError:
+            return False  # stored arguments that no longer validate cannot be the same request
+    return accept
+
+
+def exclude_already_run(client, command, command_args, device_ids, device_names=None):
+    """Split device_ids into those still to send to and those that already ran, or are running, this exact request.
+
+    Looks up each device's newest request with the same command and command_args in the command history;
+    a device whose status there is Success or still open (queued .. scheduled) is skipped.
+    Returns (remaining device ids, skipped [{device, device_name, reason, command_id}]).
+    """
+    device_names = device_names or {}
+    latest = latest_statuses(client, [command], device_ids, request_filter=same_request_filter(command, command_args))
+    remaining = []
+    skipped = []
+    for device in device_ids:
+        found = latest.get(device)
+        status = found and found.get('status')
+        if status and (is_success(status) or is_open(status)):
+            request_id = (found.get('request') or {}).get('id') or status.get('request')
+            verb = 'already completed' if is_success(status) else 'still running'
+            skipped.append({'device': device, 'device_name': device_names.get(device, device),
+                            'reason': '%s an identical %s request %s (%s)' % (verb, command, request_id, status.get('state')),
+                            'command_id': request_id})
+        else:
+            remaining.append(device)
+    return remaining, skipped

@@ -12,8 +12,11 @@ import pytest
 from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient, EsperValidationError
 from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
     CommandPlan,
+    exclude_already_run,
     protect_command_args,
+    reference_problems,
     run_plans,
+    same_request_filter,
     secret_values,
 )
 from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
@@ -315,3 +318,54 @@ def test_secret_values_finds_nested_secrets():
     module = FakeModule()
     assert protect_command_args(module, 'ADD_WIFI_AP', args) == {'corp-pass'}
     assert module.no_log_values == {'corp-pass'}
+
+
+@pytest.mark.parametrize('ref, flagged', [
+    ('6f1c2d3e-0000-4a5b-8c9d-000000000001', False),      # a valid UUID
+    ('kiosk-0001', False),                                 # a name
+    ('Store-001', False),
+    ('6f1c2d3e-0000-4a5b-8c9d-00000000001', True),        # one digit short
+    ('6f1c2d3e-0000-4a5b-8c9d-00000000000z', True),       # not hexadecimal
+    ('6f1c2d3e00004a5b8c9d-000000000001', True),          # dashes missing
+])
+def test_reference_problems_flags_mistyped_uuids_only(ref, flagged):
+    problems = reference_problems('devices', ['kiosk-0002', ref])
+    assert bool(problems) is flagged
+    if flagged:
+        assert problems[0].startswith('devices[1] %r is not a valid UUID' % ref)
+
+
+def history_request(command_id, args, created_at):
+    return {'id': command_id, 'command': 'INSTALL', 'command_args': args, 'command_type': 'DEVICE', 'devices': [D1, D2, D3],
+            'created_at': created_at}
+
+
+def test_exclude_already_run_keeps_failed_and_unseen_devices():
+    app = {'app_version': '0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d11'}
+    other = {'app_version': '0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d22'}
+    client, conversation, dummy = make_client([
+        Exchange('GET', 'commands/v0/commands/', params={'command': 'INSTALL'}, params_subset=True, body=page([
+            history_request(CMD_1, dict(app, app_version_note=None), '2025-05-01T10:00:00Z'),
+            history_request(CMD_2, other, '2025-05-02T10:00:00Z')])),
+        Exchange('GET', 'commands/v0/status/', params={'request': CMD_1, 'device': ','.join([D1, D2, D3, device_id(4)])},
+                 params_subset=True, body=page([
+                     {'request': CMD_1, 'device': D1, 'state': 'Command Success', 'updated_at': '2025-05-01T10:01:00Z'},
+                     {'request': CMD_1, 'device': D2, 'state': 'Command In Progress', 'updated_at': '2025-05-01T10:01:00Z'},
+                     {'request': CMD_1, 'device': D3, 'state': 'Command Failure', 'updated_at': '2025-05-01T10:01:00Z'}])),
+    ])
+    remaining, skipped = exclude_already_run(client, 'INSTALL', app, [D1, D2, D3, device_id(4)], {D1: 'kiosk-0001'})
+    conversation.assert_done()
+    assert remaining == [D3, device_id(4)]
+    assert skipped == [
+        {'device': D1, 'device_name': 'kiosk-0001', 'command_id': CMD_1,
+         'reason': 'already completed an identical INSTALL request %s (Command Success)' % CMD_1},
+        {'device': D2, 'device_name': D2, 'command_id': CMD_1,
+         'reason': 'still running an identical INSTALL request %s (Command In Progress)' % CMD_1}]
+
+
+def test_same_request_filter_compares_normalised_arguments():
+    accept = same_request_filter('SET_BRIGHTNESS_SCALE', {'brightness_value': 60})
+    assert accept({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': '60'}})
+    assert not accept({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': 61}})
+    assert not accept({'command': 'REBOOT', 'command_args': {}})
+    assert not accept({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': 500}})
