@@ -186,7 +186,7 @@ def _open_pkcs12(data, password):
     """(key, certificate, additional_certificates) or None when cryptography cannot open it with password."""
     try:
         return pkcs12.load_key_and_certificates(data, _password_bytes(password))
-    except Exception:  # pylint: disable=broad-except
+    except Exception:  # any failure means "cannot open"; see below
         # cryptography raises ValueError, TypeError or backend errors depending on its version; the text may
         # describe the data, so only the fact of failure is used.
         return None
@@ -455,6 +455,23 @@ def needs_uninstall(device_state):
     return device_state['state'] in (PRESENT, UNKNOWN)
 
 
+def up_to_date_reason(alias, device_state):
+    """Why a device is not sent the command, from its history state (for skipped_devices)."""
+    request_id = device_state.get('request_id')
+    last_state = device_state.get('last_state')
+    if device_state.get('last_command') is None:
+        return 'certificate %s was never installed' % alias
+    if device_state['state'] == PRESENT:
+        if device_state.get('pending'):
+            return 'the install of certificate %s is still open (request %s, %s)' % (alias, request_id, last_state)
+        return 'certificate %s is already installed (request %s)' % (alias, request_id)
+    if device_state.get('last_command') == UNINSTALL_COMMAND:
+        if device_state.get('pending'):
+            return 'the removal of certificate %s is still open (request %s, %s)' % (alias, request_id, last_state)
+        return 'certificate %s was already removed (request %s)' % (alias, request_id)
+    return 'the last install of certificate %s did not complete (request %s, %s)' % (alias, request_id, last_state)
+
+
 def ineligibility_reason(device):
     """Why a device cannot get a certificate command (not Android, or below Android 9), or None when it can."""
     platform = device_platform(device)
@@ -462,8 +479,8 @@ def ineligibility_reason(device):
         return 'certificates can only be installed on Android devices; this device runs %s' % platform
     api_level = device_api_level(device)
     if api_level is None:
-        return ('the device does not report its Android API level; Android 9 (API %d) or later is required'
-                % MINIMUM_API_LEVEL)
+        return ('the device reports no Android API level (not an Android device, or not provisioned yet); '
+                'Android 9 (API %d) or later is required' % MINIMUM_API_LEVEL)
     if api_level < MINIMUM_API_LEVEL:
         return 'the device runs API level %d; Android 9 (API %d) or later is required' % (api_level, MINIMUM_API_LEVEL)
     return None

@@ -32,6 +32,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.certificate import (
     read_bundle,
     scrub_secrets,
     uninstall_command_args,
+    up_to_date_reason,
 )
 from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
 from ansible_collections.esper.mdm.tests import certificates
@@ -424,6 +425,23 @@ def test_leaf_fingerprint_returns_none_for_junk_and_wrong_passwords(bundle):
     assert leaf_fingerprint(bundle[0], ('nope', PASSWORD)) == bundle[1]
 
 
+@pytest.mark.parametrize('entry, reason', [
+    (None, 'certificate corp-proxy was never installed'),
+    (uninstall_entry('Command Success'), 'certificate corp-proxy was already removed (request req-uninstall)'),
+    (uninstall_entry('Command Queued'),
+     'the removal of certificate corp-proxy is still open (request req-uninstall, Command Queued)'),
+    ('install:Command Success', 'certificate corp-proxy is already installed (request req-install)'),
+    ('install:Command In Progress',
+     'the install of certificate corp-proxy is still open (request req-install, Command In Progress)'),
+    ('install:Command TimeOut',
+     'the last install of certificate corp-proxy did not complete (request req-install, Command TimeOut)'),
+])
+def test_up_to_date_reason(bundle, entry, reason):
+    if isinstance(entry, str):
+        entry = install_entry(bundle[0], entry.split(':', 1)[1])
+    assert up_to_date_reason('corp-proxy', device_certificate_state(entry, HistoryIdentities(PASSWORD))) == reason
+
+
 # The Android 9 rule
 
 
@@ -435,8 +453,8 @@ def test_leaf_fingerprint_returns_none_for_junk_and_wrong_passwords(bundle):
     ({'id': 'd1', 'api_level': 21, 'platform': 'ANDROID'}, 'API level 21'),
     ({'id': 'd1', 'platform': 'IOS'}, 'only be installed on Android devices; this device runs APPLE'),
     ({'id': 'd1', 'os': 'Windows', 'api_level': 30}, 'this device runs WINDOWS'),
-    ({'id': 'd1'}, 'does not report its Android API level'),
-    ({'id': 'd1', 'api_level': None, 'platform': 'ANDROID'}, 'does not report its Android API level'),
+    ({'id': 'd1'}, 'reports no Android API level'),
+    ({'id': 'd1', 'api_level': None, 'platform': 'ANDROID'}, 'reports no Android API level'),
 ])
 def test_ineligibility_reason(device, expected):
     reason = ineligibility_reason(device)

@@ -1,0 +1,495 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: esper.mdm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: esper_certificate
+short_description: Install or remove a PKCS#12 certificate on Esper-managed Android devices
+version_added: 0.1.0
+description:
+  - Installs a PKCS#12 (C(.p12)/C(.pfx)) certificate bundle into the system keystore of Android devices under an
+    alias with the C(INSTALL_CERTIFICATE) command, or removes the alias with C(UNINSTALL_CERTIFICATE).
+  - Before anything is sent, the bundle is opened locally with the C(cryptography) library. A file that is not
+    PKCS#12, a missing or wrong password, a bundle without a certificate, or an expired certificate is an error.
+    A certificate that expires within 30 days, or a bundle without the chain up to a root CA, is a warning.
+  - No Esper API lists the certificates installed on a device, so the module decides from the command history
+    which devices need the command; see O(state) and the C(idempotent) attribute.
+  - Android 9 (API level 28) or later is required. Devices below it, devices that are not Android, and devices that
+    do not report their API level are not sent the command; they are listed in RV(skipped_devices) with the reason,
+    and a warning is shown.
+options:
+  alias:
+    description:
+      - The certificate's alias on the device. Aliases are case-sensitive.
+      - Installing a different certificate under an alias that is already used overwrites it on the device.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) installs the certificate under O(alias), sending C(INSTALL_CERTIFICATE) only to devices whose
+        latest C(INSTALL_CERTIFICATE)/C(UNINSTALL_CERTIFICATE) request for O(alias) is not a successful or still
+        open install of the same certificate. The same certificate means the same SHA-256 fingerprint of the leaf
+        certificate.
+      - V(absent) removes O(alias), sending C(UNINSTALL_CERTIFICATE) only to devices where that latest request is a
+        successful or still open install, or an uninstall that failed, timed out or was cancelled (what was
+        there before may remain).
+      - An install that failed, timed out or was cancelled counts as not installed, and is sent again.
+    type: str
+    choices: [present, absent]
+    default: present
+  src:
+    description:
+      - Path to the PKCS#12 file (C(.p12) or C(.pfx)) on the host that runs the module. That is normally the
+        controller, in a play on C(localhost) or with C(delegate_to) set to C(localhost); the file is not copied
+        from the controller to another host.
+      - One of O(src) and O(content) is required with O(state=present); they are ignored with O(state=absent).
+      - Mutually exclusive with O(content).
+    type: path
+  content:
+    description:
+      - The base64 of the PKCS#12 file, for example a vaulted variable holding the output of
+        C(base64 corp-proxy.p12). Line breaks are allowed.
+      - Mutually exclusive with O(src).
+    type: str
+  password:
+    description:
+      - The password of the PKCS#12 bundle, when it has one. It is sent to the devices in C(cert_password).
+      - When the bundle opens without a password, it is not sent and a warning says so.
+    type: str
+extends_documentation_fragment:
+  - esper.mdm.connection
+  - esper.mdm.targets
+  - esper.mdm.attributes
+  - esper.mdm.attributes.idempotent
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The bundle is checked and the command history read; nothing is sent.
+  diff_mode:
+    support: full
+    details:
+      - Per device, the state (V(present), V(absent) or V(unknown)) and the leaf fingerprint before and after.
+      - With O(force=true) the history is not read, so every C(before) is V(unknown).
+  idempotent:
+    support: full
+    details:
+      - Relies on the command history, since no API reports the certificates on a device. A certificate removed on
+        the device by other means is not noticed; use O(force=true) to send to every target device.
+      - Each past install's bundle is opened with the password sent with it, then with O(password), to compare leaf
+        fingerprints. When it cannot be opened (or the API does not return it), the SHA-256 of its raw bytes is
+        compared with the new bundle's instead, so the same certificate re-exported into a new file counts as a
+        change.
+requirements:
+  - cryptography
+notes:
+  - The password and the certificate data never appear in results, diff, warnings or errors; RV(request) shows
+    C(cert_data_base64) and C(cert_password) masked.
+  - An install command expires after 30 days on devices that do not pick it up (for example powered off).
+  - Certificates installed this way cannot be used for Wi-Fi EAP-TLS authentication.
+seealso:
+  - module: esper.mdm.esper_command
+  - module: esper.mdm.esper_command_info
+author:
+  - esper.mdm contributors (@esper-mdm)
+'''
+
+EXAMPLES = r'''
+- name: Install the proxy CA on a group of devices
+  delegate_to: localhost
+  module_defaults:
+    group/esper.mdm.esper:
+      tenant: acme
+      api_key: "{{ vault_esper_api_key }}"
+      enterprise_id: "{{ esper_enterprise_id }}"
+  block:
+    - name: Install corp-proxy from a file on the controller
+      esper.mdm.esper_certificate:
+        alias: corp-proxy
+        src: files/corp-proxy.p12
+        password: "{{ vault_corp_proxy_p12_password }}"
+        groups:
+          - Store-017
+      register: installed
+
+    - name: Show what was installed
+      ansible.builtin.debug:
+        msg: "{{ installed.certificate.fingerprint_sha256 }} on {{ installed.stats.success }} devices"
+
+- name: Install a bundle kept in a vault as base64, without waiting
+  esper.mdm.esper_certificate:
+    tenant: acme
+    api_key: "{{ vault_esper_api_key }}"
+    enterprise_id: "{{ esper_enterprise_id }}"
+    alias: corp-proxy
+    content: "{{ vault_corp_proxy_p12_base64 }}"
+    password: "{{ vault_corp_proxy_p12_password }}"
+    devices:
+      - kiosk-0042
+      - 6f1c2d3e-0000-4a5b-8c9d-000000000001
+    wait: false
+
+- name: Re-send to every device, whatever the history says
+  esper.mdm.esper_certificate:
+    tenant: acme
+    api_key: "{{ vault_esper_api_key }}"
+    enterprise_id: "{{ esper_enterprise_id }}"
+    alias: corp-proxy
+    src: /etc/pki/corp-proxy.p12
+    groups:
+      - Retail
+    force: true
+
+- name: Remove the certificate
+  esper.mdm.esper_certificate:
+    tenant: acme
+    api_key: "{{ vault_esper_api_key }}"
+    enterprise_id: "{{ esper_enterprise_id }}"
+    alias: corp-proxy
+    state: absent
+    groups:
+      - Retail
+'''
+
+RETURN = r'''
+changed:
+  description: Whether a command was sent (or would be, in check mode).
+  returned: always
+  type: bool
+certificate:
+  description: What the bundle holds; the leaf is the certificate that goes with the private key.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    subject:
+      description: Subject of the leaf certificate (RFC 4514).
+      type: str
+      sample: CN=corp-proxy,O=Acme
+    issuer:
+      description: Issuer of the leaf certificate (RFC 4514).
+      type: str
+      sample: CN=Acme Intermediate CA,O=Acme
+    serial_number:
+      description: Serial number of the leaf certificate, in hexadecimal.
+      type: str
+      sample: 3C5D7531AEEF9C9F
+    not_before:
+      description: Start of the leaf's validity, UTC.
+      type: str
+      sample: '2025-01-01T00:00:00Z'
+    not_after:
+      description: End of the leaf's validity, UTC.
+      type: str
+      sample: '2026-01-01T00:00:00Z'
+    fingerprint_sha256:
+      description: SHA-256 fingerprint of the leaf certificate, the identity used for idempotency.
+      type: str
+      sample: '3F:64:27:2E:47:36:28:BB:7C:18:3B:FE:7B:59:30:47:8D:76:5B:9B:98:F2:F1:CA:32:6F:51:EB:AF:7E:E6:3A'
+    chain_length:
+      description: Number of certificates from the leaf up through the issuers found in the bundle.
+      type: int
+      sample: 3
+    chain_complete:
+      description: Whether that chain ends at a self-signed root.
+      type: bool
+      sample: true
+    has_private_key:
+      description: Whether the bundle holds a private key.
+      type: bool
+      sample: true
+command_id:
+  description: ID of the first command request sent; null when nothing was sent.
+  returned: always
+  type: str
+  sample: 9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f
+command_ids:
+  description: IDs of every command request sent (one per 1000 devices).
+  returned: always
+  type: list
+  elements: str
+request:
+  description: The first request body sent (or that would be sent in check mode), with C(cert_data_base64) and
+    C(cert_password) masked; null when nothing is sent.
+  returned: always
+  type: dict
+  sample:
+    command_type: DEVICE
+    devices: [6f1c2d3e-0000-4a5b-8c9d-000000000001]
+    device_type: all
+    command: INSTALL_CERTIFICATE
+    command_args:
+      cert_file_type: pkcs12
+      cert_data_base64: '********'
+      cert_alias_name: corp-proxy
+      cert_storage_type: system
+      cert_password: '********'
+    schedule: IMMEDIATE
+stats:
+  description: Device counts per state over every request sent (C(total), C(queued), C(initiated), C(acknowledged),
+    C(in_progress), C(scheduled), C(success), C(failure), C(timeout), C(cancelled)).
+  returned: always
+  type: dict
+  sample: {total: 2, queued: 0, initiated: 0, acknowledged: 0, in_progress: 0, scheduled: 0, success: 2, failure: 0,
+           timeout: 0, cancelled: 0}
+skipped_devices:
+  description:
+    - The target devices not sent the command, with the reason, each with C(device), C(device_name) and C(reason).
+    - Devices that cannot take it (below Android 9, not Android); a warning names them.
+    - Devices already in the desired state by the command history, with the deciding request in C(command_id).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - device: 6f1c2d3e-0000-4a5b-8c9d-000000000009
+      device_name: old-tablet
+      reason: the device runs API level 26; Android 9 (API 28) or later is required
+    - device: 6f1c2d3e-0000-4a5b-8c9d-000000000002
+      device_name: kiosk-0002
+      reason: certificate corp-proxy is already installed (request 9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f)
+      command_id: 9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f
+failed_devices:
+  description: Devices whose command failed, timed out or was cancelled, and on a wait time-out the devices still
+    open, each with C(device), C(device_name), C(state), C(reason) and C(command_id).
+  returned: always
+  type: list
+  elements: dict
+timed_out:
+  description: Whether O(wait_timeout) passed with devices still open.
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.esper.mdm.plugins.module_utils.certificate import (
+    ABSENT,
+    CERTIFICATE_COMMANDS,
+    HAS_CRYPTOGRAPHY,
+    INSTALL_COMMAND,
+    PRESENT,
+    UNINSTALL_COMMAND,
+    CertificateError,
+    HistoryIdentities,
+    alias_filter,
+    bundle_digest,
+    device_certificate_state,
+    diff_entry,
+    encode_base64,
+    ineligibility_reason,
+    inspect_bundle,
+    install_command_args,
+    needs_install,
+    needs_uninstall,
+    read_bundle,
+    scrub_secrets,
+    uninstall_command_args,
+    up_to_date_reason,
+)
+from ansible_collections.esper.mdm.plugins.module_utils.client import (
+    EsperApiError,
+    client_from_module,
+    connection_argument_spec,
+)
+from ansible_collections.esper.mdm.plugins.module_utils.command_history import latest_statuses
+from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, reference_problems, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils.targets import (
+    TargetError,
+    device_label,
+    resolve_devices,
+    resolve_groups,
+    target_devices,
+)
+
+# How many skipped devices the warning names before it only counts the rest.
+WARNING_SAMPLE = 10
+
+
+def argument_spec():
+    """The module's options: the connection options, the certificate, and the target options."""
+    spec = connection_argument_spec()
+    spec.update(
+        alias=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        src=dict(type='path'),
+        content=dict(type='str', no_log=True),
+        password=dict(type='str', no_log=True),
+        devices=dict(type='list', elements='str', default=[]),
+        groups=dict(type='list', elements='str', default=[]),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=300),
+        force=dict(type='bool', default=False),
+    )
+    return spec
+
+
+class CertificateModule(object):
+    """One run of esper_certificate: check the bundle, pick the devices, send, report."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.alias = self.params['alias']
+        self.present = self.params['state'] == 'present'
+        # Every string that must never leave the module; grown once the bundle's base64 is known.
+        self.secrets = [value for value in (self.params.get('password'), self.params.get('content')) if value]
+        self.data = None
+        self.inspection = None
+
+    def fail(self, msg, **result):
+        """fail_json with msg and result scrubbed of every secret."""
+        result = scrub_secrets(result, self.secrets)
+        self.module.fail_json(msg=scrub_secrets(msg, self.secrets), **result)
+
+    def check_parameters(self):
+        """Problems the argument spec cannot express, all reported at once before any request."""
+        problems = []
+        if not self.alias or not self.alias.strip():
+            problems.append('alias must not be empty')
+        if not self.params['devices'] and not self.params['groups']:
+            problems.append('at least one of devices or groups is required')
+        problems.extend(reference_problems('devices', self.params['devices']))
+        problems.extend(reference_problems('groups', self.params['groups']))
+        if self.params['wait_timeout'] < 0:
+            problems.append('wait_timeout must be 0 or more seconds, got %s' % self.params['wait_timeout'])
+        if problems:
+            self.fail('; '.join(problems), problems=problems)
+
+    def load_bundle(self):
+        """Read and inspect the bundle (state=present); fail on anything that cannot be installed."""
+        if not HAS_CRYPTOGRAPHY:
+            self.module.fail_json(msg=missing_required_lib('cryptography'))
+        try:
+            self.data = read_bundle(self.params.get('src'), self.params.get('content'))
+            self.inspection = inspect_bundle(self.data, self.params.get('password'))
+        except CertificateError as error:
+            self.fail('%s' % error)
+        encoded = encode_base64(self.data)
+        self.secrets.append(encoded)
+        # Ansible then also masks the base64 wherever it might appear in this module's output.
+        self.module.no_log_values.add(encoded)
+        for warning in self.inspection.warnings:
+            self.module.warn(scrub_secrets(warning, self.secrets))
+
+    def command_args(self):
+        """The command_args to send: INSTALL (with the password only when the bundle needs it) or UNINSTALL."""
+        if not self.present:
+            return uninstall_command_args(self.alias)
+        password = self.params.get('password') if self.inspection.password_required else None
+        return install_command_args(self.alias, self.data, password)
+
+    def split_eligible(self, devices):
+        """(eligible devices, skipped_devices entries) by platform and Android API level."""
+        eligible = []
+        skipped = []
+        for device in devices:
+            reason = ineligibility_reason(device)
+            if reason is None:
+                eligible.append(device)
+            else:
+                skipped.append({'device': device.get('id'), 'device_name': device_label(device), 'reason': reason})
+        return eligible, skipped
+
+    def warn_skipped(self, skipped):
+        """One warning naming the devices that are not sent the command, and why."""
+        if not skipped:
+            return
+        command = INSTALL_COMMAND if self.present else UNINSTALL_COMMAND
+        named = ['%s (%s)' % (entry['device_name'], entry['reason']) for entry in skipped[:WARNING_SAMPLE]]
+        more = len(skipped) - len(named)
+        self.module.warn('%d device(s) are not sent %s: %s%s' % (
+            len(skipped), command, '; '.join(named), '; and %d more' % more if more > 0 else ''))
+
+    def device_states(self, client, devices):
+        """device id -> device_certificate_state(), from the history; {} with force (history not read)."""
+        if self.params['force'] or not devices:
+            return {}
+        device_ids = [device['id'] for device in devices]
+        latest = latest_statuses(client, list(CERTIFICATE_COMMANDS), device_ids, request_filter=alias_filter(self.alias))
+        identities = HistoryIdentities(self.params.get('password'))
+        return dict((device_id, device_certificate_state(latest.get(device_id), identities)) for device_id in device_ids)
+
+    def needs_command(self, state):
+        """Whether a device with this history state (None with force) is sent the command."""
+        if state is None:
+            return True
+        if self.present:
+            return needs_install(state, self.inspection.fingerprint, bundle_digest(self.data))
+        return needs_uninstall(state)
+
+    def after_entry(self):
+        """The diff's view of a device once the command has run."""
+        if self.present:
+            return {'state': PRESENT, 'fingerprint': self.inspection.fingerprint}
+        return {'state': ABSENT, 'fingerprint': None}
+
+    def plan(self, client, devices):
+        """The CommandPlan: the devices that need the command, the skipped ones, and the per-device diff."""
+        eligible, skipped = self.split_eligible(devices)
+        self.warn_skipped(skipped)
+        states = self.device_states(client, eligible)
+        to_send = []
+        diff = {'before': {}, 'after': {}}
+        names = {}
+        for device in eligible:
+            device_id = device['id']
+            label = device_label(device)
+            if label in diff['before']:
+                label = device_id  # two devices with the same name must not share a diff entry
+            names[device_id] = device_label(device)
+            state = states.get(device_id)
+            before = diff_entry(state)
+            diff['before'][label] = before
+            if self.needs_command(state):
+                to_send.append(device_id)
+                diff['after'][label] = self.after_entry()
+            else:
+                diff['after'][label] = before
+                skipped.append({'device': device_id, 'device_name': names[device_id],
+                                'reason': up_to_date_reason(self.alias, state), 'command_id': state.get('request_id')})
+        command = INSTALL_COMMAND if self.present else UNINSTALL_COMMAND
+        return CommandPlan(command, self.command_args(), to_send, [], command_type='DEVICE' if to_send else None,
+                           skipped_devices=skipped, diff=diff, expected_total=len(to_send) or None,
+                           device_names=names)
+
+    def run(self):
+        """The whole module run; ends in exit_json or fail_json."""
+        self.check_parameters()
+        if self.present:
+            self.load_bundle()
+        client = client_from_module(self.module)
+        try:
+            devices = target_devices(client, resolve_devices(client, self.params['devices']),
+                                     resolve_groups(client, self.params['groups']))
+            plan = self.plan(client, devices)
+            result = run_plans(self.module, client, [plan], wait=self.params['wait'],
+                               wait_timeout=self.params['wait_timeout'])
+        except TargetError as error:
+            self.fail(str(error), problems=error.problems)
+        except EsperApiError as error:
+            self.fail(str(error))
+        # One plan, so the per-command list would only repeat the top-level keys.
+        result.pop('commands', None)
+        if self.inspection is not None:
+            result['certificate'] = self.inspection.certificate
+        failure = result.pop('failure_message', None)
+        if failure:
+            self.fail(failure, **result)
+        self.module.exit_json(**scrub_secrets(result, self.secrets))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[('src', 'content')],
+        required_if=[('state', 'present', ('src', 'content'), True)],
+    )
+    CertificateModule(module).run()
+
+
+if __name__ == '__main__':
+    main()
