@@ -89,6 +89,8 @@ requirements:
 notes:
   - The password and the certificate data never appear in results, diff, warnings or errors; RV(request) shows
     C(cert_data_base64) and C(cert_password) masked.
+  - Groups are expanded to their member devices and the command is sent to those devices (a C(DEVICE) request),
+    because each device is checked on its own. Devices that join a group later get the certificate on the next run.
   - An install command expires after 30 days on devices that do not pick it up (for example powered off).
   - Certificates installed this way cannot be used for Wi-Fi EAP-TLS authentication.
 seealso:
@@ -337,6 +339,7 @@ class CertificateModule(object):
         # Every string that must never leave the module; grown once the bundle's base64 is known.
         self.secrets = [value for value in (self.params.get('password'), self.params.get('content')) if value]
         self.data = None
+        self.data_digest = None
         self.inspection = None
 
     def fail(self, msg, **result):
@@ -367,6 +370,7 @@ class CertificateModule(object):
             self.inspection = inspect_bundle(self.data, self.params.get('password'))
         except CertificateError as error:
             self.fail('%s' % error)
+        self.data_digest = bundle_digest(self.data)
         encoded = encode_base64(self.data)
         self.secrets.append(encoded)
         # Ansible then also masks the base64 wherever it might appear in this module's output.
@@ -417,7 +421,7 @@ class CertificateModule(object):
         if state is None:
             return True
         if self.present:
-            return needs_install(state, self.inspection.fingerprint, bundle_digest(self.data))
+            return needs_install(state, self.inspection.fingerprint, self.data_digest)
         return needs_uninstall(state)
 
     def after_entry(self):
