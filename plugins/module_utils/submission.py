@@ -312,20 +312,27 @@ def wait_for_completion(client, command_ids, timeout, expected_total=None, sched
                       stats_by_request, timed_out, failed_devices, open_devices)
 
 
+def _devices(count):
+    return '%d device%s' % (count, '' if count == 1 else 's')
+
+
 def describe_outcome(wait_result, wait_timeout, scheduled_is_final=False, sample_size=5):
-    """A failure message naming how many devices failed or are still open and why; None when all is well."""
+    """A failure message naming how many devices failed or are still open and why; None when all is well.
+
+    The first sample_size failed (then still open) devices are named with their state and reason.
+    """
     stats = wait_result.stats
     parts = []
     failed = sum(stats[key] for key in FAILED_KEYS)
     if failed:
         counts = ', '.join('%d %s' % (stats[key], STATE_NAMES[key]) for key in FAILED_KEYS if stats[key])
-        parts.append('%d of %d devices did not succeed (%s)' % (failed, stats['total'], counts))
+        parts.append('%d of %s did not succeed (%s)' % (failed, _devices(stats['total']), counts))
     if wait_result.timed_out:
         still_open = open_count(stats, scheduled_is_final)
         if still_open:
             counts = ', '.join('%d %s' % (stats[key], STATE_NAMES[key]) for key in RUNNING_KEYS + ('scheduled',)
                                if stats[key] and (key != 'scheduled' or not scheduled_is_final))
-            detail = '%d devices still open after %ss (%s)' % (still_open, wait_timeout, counts)
+            detail = '%s still open after %ss (%s)' % (_devices(still_open), wait_timeout, counts)
             if stats['queued']:
                 detail += '; queued devices may be offline'
             parts.append(detail)
@@ -333,13 +340,14 @@ def describe_outcome(wait_result, wait_timeout, scheduled_is_final=False, sample
             parts.append('the devices were not all known after %ss (%d reported so far)' % (wait_timeout, stats['total']))
     if not parts:
         return None
+    named = list(wait_result.failed_devices) + list(wait_result.open_devices)
     samples = []
-    for entry in wait_result.failed_devices[:sample_size]:
+    for entry in named[:sample_size]:
         label = entry.get('device_name') or entry.get('device')
         reason = entry.get('reason')
         samples.append('%s: %s%s' % (label, entry.get('state'), ' (%s)' % reason if reason else ''))
     message = '; '.join(parts)
     if samples:
-        more = len(wait_result.failed_devices) - len(samples)
+        more = len(named) - len(samples)
         message += '. ' + '; '.join(samples) + ('; and %d more' % more if more > 0 else '')
     return message

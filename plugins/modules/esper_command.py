@@ -26,7 +26,7 @@ description:
   - Requests with more than 1000 devices or 500 groups are split into several requests; RV(command_ids) lists them all.
   - A command request whose HTTP response is lost is never sent twice; the request it created is found and used.
 author:
-  - esper.mdm contributors
+  - esper.mdm contributors (@esper-mdm)
 extends_documentation_fragment:
   - esper.mdm.connection
   - esper.mdm.targets

@@ -15,7 +15,7 @@ description:
   - Without O(command_id), lists command requests, optionally filtered by command, devices, groups and schedule.
   - Secret command arguments are masked in everything returned.
 author:
-  - esper.mdm contributors
+  - esper.mdm contributors (@esper-mdm)
 extends_documentation_fragment:
   - esper.mdm.connection
   - esper.mdm.attributes

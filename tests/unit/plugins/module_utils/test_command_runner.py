@@ -181,7 +181,7 @@ def test_timeout_fails_with_open_devices_listed():
     assert result['failed_devices'] == [{'device': D1, 'state': 'Command Queued', 'reason': 'still Command Queued after 3s',
                                          'command_id': CMD_1}]
     assert 'did not succeed' not in result['failure_message']
-    assert result['failure_message'].startswith('1 devices still open after 3s (1 Command Queued)')
+    assert result['failure_message'].startswith('1 device still open after 3s (1 Command Queued)')
     assert fake_time.sleeps == [1.0, 1.5, 0.5]
 
 
@@ -292,7 +292,7 @@ def test_several_plans_name_their_command_in_messages():
     result = run_plans(FakeModule(), client, plans)
     conversation.assert_done()
     assert [entry['command'] for entry in result['commands']] == ['REBOOT', 'LOCK']
-    assert result['failure_message'].startswith('LOCK: 1 of 1 devices did not succeed')
+    assert result['failure_message'].startswith('LOCK: 1 of 1 device did not succeed')
     assert result['stats']['total'] == 2
 
 

@@ -248,7 +248,8 @@ def test_deadline_with_open_devices_fails_with_timed_out():
     exchanges.append(statuses({'request': CMD_1, 'state': 'Command Queued'}, [status(CMD_1, 2, 'Command Queued')]))
     result = run({'command': 'REBOOT', 'devices': ['kiosk-0001', 'kiosk-0002'], 'wait_timeout': 3}, exchanges)
     assert result['failed'] is True and result['timed_out'] is True
-    assert result['msg'].startswith('1 devices still open after 3s (1 Command Queued); queued devices may be offline')
+    assert result['msg'] == ('1 device still open after 3s (1 Command Queued); queued devices may be offline. '
+                             'kiosk-0002: Command Queued')
     assert result['failed_devices'] == [{'device': device_id(2), 'device_name': 'kiosk-0002', 'state': 'Command Queued',
                                          'reason': 'still Command Queued after 3s', 'command_id': CMD_1}]
     assert result['command_ids'] == [CMD_1]
