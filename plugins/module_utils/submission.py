@@ -282,9 +282,12 @@ def wait_for_completion(client, command_ids, timeout, expected_total=None, sched
     while True:
         for command_id in pending:
             stats_by_request[command_id] = read_stats(client, command_id)
+        # With a summed lower bound, that bound (not "at least one device each") says when every device is known,
+        # so a request for an empty group can complete.
+        default_expected = 0 if expected_sum is not None else None
         pending = [command_id for command_id in command_ids
-                   if not _request_is_complete(stats_by_request[command_id], expected_by_request.get(command_id),
-                                               scheduled_is_final)]
+                   if not _request_is_complete(stats_by_request[command_id],
+                                               expected_by_request.get(command_id, default_expected), scheduled_is_final)]
         if not pending and expected_sum is not None:
             if sum(stats_by_request[command_id]['total'] for command_id in command_ids) < expected_sum:
                 # Group fan-out is not finished: some devices have no status yet, in a request we cannot tell.
@@ -326,7 +329,7 @@ def describe_outcome(wait_result, wait_timeout, scheduled_is_final=False, sample
     failed = sum(stats[key] for key in FAILED_KEYS)
     if failed:
         counts = ', '.join('%d %s' % (stats[key], STATE_NAMES[key]) for key in FAILED_KEYS if stats[key])
-        parts.append('%d of %s did not succeed (%s)' % (failed, _devices(stats['total']), counts))
+        parts.append('%d of %d devices did not succeed (%s)' % (failed, stats['total'], counts))
     if wait_result.timed_out:
         still_open = open_count(stats, scheduled_is_final)
         if still_open:

@@ -543,8 +543,7 @@ def plan_command(module, client, command_args):
     state_spec = COMMANDS[command].state
     check_state = state_spec is not None and not params['force']
     if not check_state and not params['once']:
-        only_groups = groups and not devices
-        expected_total = sum(int(group.get('device_count') or 0) for group in groups) if only_groups else None
+        expected_total = groups_device_count(groups) if groups and not devices else None
         names = dict((device['id'], device_label(device)) for device in devices)
         return CommandPlan(command, command_args, [device['id'] for device in devices], [group['id'] for group in groups],
                            command_type=params['command_type'], expected_total=expected_total, device_names=names,
@@ -569,6 +568,14 @@ def plan_command(module, client, command_args):
         diff = action_diff(command, command_args, reached, [])
     return CommandPlan(command, command_args, [device['id'] for device in reached], [], skipped_devices=skipped,
                        diff=diff, device_names=names)
+
+
+def groups_device_count(groups):
+    """The summed device_count of the groups, or None when a group does not report one."""
+    counts = [group.get('device_count') for group in groups]
+    if not all(isinstance(count, int) and not isinstance(count, bool) for count in counts):
+        return None
+    return sum(counts)
 
 
 def action_diff(command, command_args, devices, groups):

@@ -292,7 +292,7 @@ def test_several_plans_name_their_command_in_messages():
     result = run_plans(FakeModule(), client, plans)
     conversation.assert_done()
     assert [entry['command'] for entry in result['commands']] == ['REBOOT', 'LOCK']
-    assert result['failure_message'].startswith('LOCK: 1 of 1 device did not succeed')
+    assert result['failure_message'].startswith('LOCK: 1 of 1 devices did not succeed')
     assert result['stats']['total'] == 2
 
 

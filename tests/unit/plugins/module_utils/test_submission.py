@@ -418,3 +418,11 @@ def test_describe_outcome_explains_unknown_devices_at_timeout():
 def test_module_constants_match_the_contract():
     assert submission.MAX_DEVICES_PER_REQUEST == 1000
     assert submission.MAX_GROUPS_PER_REQUEST == 500
+
+
+def test_an_empty_group_completes_when_its_expected_total_is_zero():
+    fake_time = FakeTime()
+    client, conversation = make_client([stats_reply(CMD_1, [])], fake_time)
+    result = wait_for_completion(client, [CMD_1], 60, expected_total=0, sleep=fake_time.sleep, clock=fake_time.clock)
+    conversation.assert_done()
+    assert not result.timed_out and result.stats == empty_stats()

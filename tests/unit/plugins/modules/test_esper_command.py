@@ -168,6 +168,26 @@ def test_group_action_waits_until_the_groups_devices_are_listed():
     assert len(result['sleeps']) == 2
 
 
+def test_group_without_device_count_waits_for_any_device():
+    body = body_for('REBOOT', groups=[group_id(1)])
+    store = dict(group(1, 0))
+    store.pop('device_count')
+    result = run({'command': 'REBOOT', 'groups': ['Store-001']}, [
+        group_listing([store]), post(CMD_1, body), stats(CMD_1), stats(CMD_1, success=2),
+    ])
+    assert result['stats']['success'] == 2
+
+
+def test_empty_group_action_completes_at_once():
+    body = body_for('REBOOT', groups=[group_id(3)])
+    result = run({'command': 'REBOOT', 'groups': ['Store-003']}, [
+        group_listing(STORES + [group(3, 0)]), post(CMD_1, body), stats(CMD_1),
+    ])
+    assert result.get('failed') is not True
+    assert result['changed'] is True and result['stats'] == empty_stats()
+    assert result['sleeps'] == []
+
+
 def test_devices_and_groups_become_a_dynamic_request():
     body = body_for('UPDATE_HEARTBEAT', [device_id(5)], [group_id(2)])
     result = run({'command': 'UPDATE_HEARTBEAT', 'devices': ['kiosk-0005'], 'groups': [group_id(2)]}, [
