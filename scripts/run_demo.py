@@ -1,14 +1,20 @@
 """Start the Esper API simulator, run a playbook against it with the collection on the path, stop it."""
 
 import argparse
+import json
 import os
+import secrets
 import subprocess
 import sys
+import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, 'simulator'))
+sys.path.insert(0, os.path.join(REPO_ROOT, 'tests'))
 
-from esper_simulator.process import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from esper_simulator.process import start_simulator  # noqa: E402
+from certificates import make_pkcs12  # noqa: E402
 
 
 def main():
@@ -19,8 +25,19 @@ def main():
     parser.add_argument('--devices', default='40', help='simulated fleet size')
     args, playbook_args = parser.parse_known_args()
 
-    with start_simulator('--devices', args.devices, '--groups', '4', '--step-seconds', '0.1') as simulator:
+    with tempfile.TemporaryDirectory(prefix='esper-demo-') as scratch, \
+            start_simulator('--devices', args.devices, '--groups', '4', '--offline', '0', '--step-seconds', '0.1') as simulator:
         print('Esper API simulator at %s (enterprise %s)' % (simulator.url, simulator.enterprise_id), flush=True)
+        # A certificate made for the demo, so it needs nothing but this repository; the password only
+        # exists for this run and is passed in a file, never on a command line.
+        password = secrets.token_urlsafe(16)
+        certificate, fingerprint = make_pkcs12(os.path.join(scratch, 'demo-corp-ca.p12'), password=password,
+                                               common_name='demo-corp-ca')
+        print('Demo certificate %s (SHA-256 %s)' % (certificate, fingerprint), flush=True)
+        extra_vars = os.path.join(scratch, 'demo-vars.json')
+        with open(extra_vars, 'w', encoding='utf-8') as handle:
+            json.dump({'demo_certificate_src': str(certificate), 'demo_certificate_password': password}, handle)
+        playbook_args = ['--extra-vars', '@' + extra_vars] + playbook_args
         env = dict(os.environ)
         env.update({
             'ANSIBLE_COLLECTIONS_PATH': args.collections_root,
