@@ -339,7 +339,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.client import (
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, reference_problems, run_plans
 from ansible_collections.esper.mdm.plugins.module_utils.device_state import plan_state_command
 from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils.targets import (
@@ -464,19 +464,28 @@ def desired_state_plans(module, client, params, devices):
     return plans
 
 
+def input_problems(params):
+    """Every problem with the options that can be found without asking Esper (never naming a password)."""
+    problems = validate_wifi_request(params['access_points'], params['state'], params['enabled'],
+                                     params['only_saved_networks'])
+    if not params['devices'] and not params['groups']:
+        problems.append('at least one of devices or groups is required')
+    problems.extend(reference_problems('devices', params['devices']))
+    problems.extend(reference_problems('groups', params['groups']))
+    if params['wait_timeout'] < 0:
+        problems.append('wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
+    return problems
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     access_points = params['access_points'] or []
     passwords = [ap.get('password') for ap in access_points if ap.get('password')]
 
-    problems = validate_wifi_request(access_points, params['state'], params['enabled'], params['only_saved_networks'])
-    if not params['devices'] and not params['groups']:
-        problems.append('at least one of devices and groups is required')
-    if params['wait_timeout'] < 0:
-        problems.append('wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
+    problems = input_problems(params)
     if problems:
-        module.fail_json(msg='; '.join(problems))
+        module.fail_json(msg='; '.join(problems), problems=problems)
     warning = stranding_warning(params['enabled'], params['only_saved_networks'])
     if warning:
         module.warn(warning)
@@ -491,7 +500,7 @@ def main():
             plans = desired_state_plans(module, client, params, target_devices(client, devices, groups))
         result = run_plans(module, client, plans, wait=params['wait'], wait_timeout=params['wait_timeout'])
     except TargetError as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=str(error), problems=error.problems)
     except EsperApiError as error:
         # An API error text may echo the request it refused, password included.
         module.fail_json(msg=scrub_text(str(error), passwords))

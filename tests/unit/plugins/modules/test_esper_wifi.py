@@ -150,7 +150,16 @@ def test_something_to_do_is_required():
 
 def test_targets_are_required():
     result, conversation = run({'enabled': True}, [])
-    assert result['msg'] == 'at least one of devices and groups is required'
+    assert result['msg'] == 'at least one of devices or groups is required'
+    assert conversation.requests == []
+
+
+def test_a_mistyped_uuid_fails_before_any_request():
+    result, conversation = run({'devices': ['6f1c2d3e-0000-4a5b-8c9d-00000000000g'], 'enabled': True}, [])
+    assert result['failed'] is True
+    assert result['problems'] == [
+        "devices[0] '6f1c2d3e-0000-4a5b-8c9d-00000000000g' is not a valid UUID (8-4-4-4-12 hexadecimal digits, such as "
+        "6f1c2d3e-0000-4a5b-8c9d-000000000001); give a valid UUID or a device or group name"]
     assert conversation.requests == []
 
 
@@ -165,7 +174,8 @@ def test_unknown_device_name_fails_before_sending():
     listing = Exchange('GET', 'enterprise/%s/device/' % ENTERPRISE_ID, body=page([device_info(1)], enveloped=False))
     result, conversation = run({'devices': ['no-such-kiosk'], 'enabled': True}, [listing])
     assert result['failed'] is True
-    assert 'no-such-kiosk' in result['msg']
+    assert len(result['problems']) == 1 and 'no-such-kiosk' in result['problems'][0]
+    assert result['msg'] == result['problems'][0]
     assert conversation.count('POST') == 0
 
 
