@@ -10,8 +10,6 @@ returns the result dict, so every command module reports the same keys in the sa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
 from ansible_collections.esper.mdm.plugins.module_utils.catalogue import normalise_command_args, secret_arg_names
 from ansible_collections.esper.mdm.plugins.module_utils.client import EsperApiError
 from ansible_collections.esper.mdm.plugins.module_utils.command_history import is_open, is_success, latest_statuses
@@ -26,12 +24,6 @@ from ansible_collections.esper.mdm.plugins.module_utils.submission import (
     sum_stats,
     wait_for_completion,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.targets import is_uuid
-
-# A reference shaped like a UUID (8-4-4-4-12 letters or digits), or a long run of hex digits and dashes: a UUID
-# that was meant, mistyped. Device names like kiosk-0001 match neither, so they are still resolved as names.
-UUID_SHAPE = re.compile(r'^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$')
-HEX_AND_DASHES = re.compile(r'^[0-9A-Fa-f-]{30,40}$')
 
 
 class CommandPlan(object):
@@ -214,20 +206,6 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
     if problems:
         result['failure_message'] = scrub_text('; '.join(problems), secrets)
     return result
-
-
-def reference_problems(option, refs):
-    """One message per reference in refs that looks like a UUID but is not a valid one (checked before any request)."""
-    problems = []
-    for index, ref in enumerate(refs or []):
-        if not isinstance(ref, str) or is_uuid(ref.strip()):
-            continue
-        text = ref.strip()
-        if UUID_SHAPE.match(text) or HEX_AND_DASHES.match(text):
-            problems.append('%s[%d] %r is not a valid UUID (8-4-4-4-12 hexadecimal digits, such as '
-                            '6f1c2d3e-0000-4a5b-8c9d-000000000001); give a valid UUID or a device or group name'
-                            % (option, index, text))
-    return problems
 
 
 def same_request_filter(command, command_args):

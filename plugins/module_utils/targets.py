@@ -16,6 +16,10 @@ import re
 from ansible_collections.esper.mdm.plugins.module_utils.client import EsperNotFoundError
 
 UUID_PATTERN = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+# A reference shaped like a UUID (8-4-4-4-12 letters or digits), or a long run of hex digits and dashes: a UUID
+# that was meant, mistyped. Device names like kiosk-0001 match neither, so they are still resolved as names.
+UUID_SHAPE = re.compile(r'^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$')
+HEX_AND_DASHES = re.compile(r'^[0-9A-Fa-f-]{30,40}$')
 
 # Page size of the device and group listings: few pages even for large fleets.
 LISTING_PAGE_SIZE = 500
@@ -296,3 +300,48 @@ def target_devices(client, devices, groups):
         for device in expanded.get(_group_id(group), []):
             _append_unique(result, seen_ids, device)
     return result
+
+
+def target_argument_spec():
+    """The target and wait options every command-sending module shares (doc fragment esper.mdm.targets)."""
+    return dict(
+        devices=dict(type='list', elements='str', default=[]),
+        groups=dict(type='list', elements='str', default=[]),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=300),
+        force=dict(type='bool', default=False),
+    )
+
+
+def target_problems(params):
+    """Problems with the target_argument_spec options that can be found before any request."""
+    problems = []
+    if not params['devices'] and not params['groups']:
+        problems.append('at least one of devices or groups is required')
+    problems.extend(reference_problems('devices', params['devices']))
+    problems.extend(reference_problems('groups', params['groups']))
+    if params['wait_timeout'] < 0:
+        problems.append('wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
+    return problems
+
+
+def reference_problems(option, refs):
+    """One message per reference in refs that looks like a UUID but is not a valid one (checked before any request)."""
+    problems = []
+    for index, ref in enumerate(refs or []):
+        if not isinstance(ref, str) or is_uuid(ref.strip()):
+            continue
+        text = ref.strip()
+        if UUID_SHAPE.match(text) or HEX_AND_DASHES.match(text):
+            problems.append('%s[%d] %r is not a valid UUID (8-4-4-4-12 hexadecimal digits, such as '
+                            '6f1c2d3e-0000-4a5b-8c9d-000000000001); give a valid UUID or a device or group name'
+                            % (option, index, text))
+    return problems
+
+
+def groups_device_count(groups):
+    """The summed device_count of resolved groups, or None when a group does not report one."""
+    counts = [group.get('device_count') for group in groups]
+    if not all(isinstance(count, int) and not isinstance(count, bool) for count in counts):
+        return None
+    return sum(counts)

@@ -297,13 +297,15 @@ from ansible_collections.esper.mdm.plugins.module_utils.client import (
     connection_argument_spec,
 )
 from ansible_collections.esper.mdm.plugins.module_utils.command_history import latest_statuses
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, reference_problems, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, run_plans
 from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     TargetError,
     device_label,
     resolve_devices,
     resolve_groups,
+    target_argument_spec,
     target_devices,
+    target_problems,
 )
 
 # How many skipped devices the warning names before it only counts the rest.
@@ -319,12 +321,8 @@ def argument_spec():
         src=dict(type='path'),
         content=dict(type='str', no_log=True),
         password=dict(type='str', no_log=True),
-        devices=dict(type='list', elements='str', default=[]),
-        groups=dict(type='list', elements='str', default=[]),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=300),
-        force=dict(type='bool', default=False),
     )
+    spec.update(target_argument_spec())
     return spec
 
 
@@ -352,12 +350,7 @@ class CertificateModule(object):
         problems = []
         if not self.alias or not self.alias.strip():
             problems.append('alias must not be empty')
-        if not self.params['devices'] and not self.params['groups']:
-            problems.append('at least one of devices or groups is required')
-        problems.extend(reference_problems('devices', self.params['devices']))
-        problems.extend(reference_problems('groups', self.params['groups']))
-        if self.params['wait_timeout'] < 0:
-            problems.append('wait_timeout must be 0 or more seconds, got %s' % self.params['wait_timeout'])
+        problems.extend(target_problems(self.params))
         if problems:
             self.fail('; '.join(problems), problems=problems)
 

@@ -471,7 +471,6 @@ from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
     CommandPlan,
     exclude_already_run,
     protect_command_args,
-    reference_problems,
     run_plans,
     secret_keys_for,
 )
@@ -483,8 +482,11 @@ from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     TargetError,
     device_label,
     resolve_devices,
+    groups_device_count,
     resolve_groups,
+    target_argument_spec,
     target_devices,
+    target_problems,
 )
 
 
@@ -493,8 +495,6 @@ def argument_spec():
     spec.update(
         command=dict(type='str', required=True, choices=COMMAND_NAMES),
         command_args=dict(type='dict', default={}),
-        devices=dict(type='list', elements='str', default=[]),
-        groups=dict(type='list', elements='str', default=[]),
         command_type=dict(type='str', choices=['DEVICE', 'GROUP', 'DYNAMIC']),
         device_type=dict(type='str', default='all', choices=['all']),
         alias=dict(type='str'),
@@ -508,29 +508,21 @@ def argument_spec():
             window_end_time=dict(type='str'),
             days=dict(type='list', elements='str'),
         )),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=300),
-        force=dict(type='bool', default=False),
         once=dict(type='bool', default=False),
     )
+    spec.update(target_argument_spec())
     return spec
 
 
 def input_problems(params):
     """Every problem with the options that can be found without asking Esper."""
-    problems = []
     devices, groups = params['devices'], params['groups']
-    if not devices and not groups:
-        problems.append('at least one of devices or groups is required')
+    problems = target_problems(params)
     problems.extend(validate_command_args(params['command'], params['command_args']))
     problems.extend(validate_schedule(params['schedule'], params['schedule_args'], params['command']))
     type_problem = command_type_problem(params['command_type'], devices, groups)
     if type_problem:
         problems.append(type_problem)
-    problems.extend(reference_problems('devices', devices))
-    problems.extend(reference_problems('groups', groups))
-    if params['wait_timeout'] < 0:
-        problems.append('wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
     return problems
 
 
@@ -568,14 +560,6 @@ def plan_command(module, client, command_args):
         diff = action_diff(command, command_args, reached, [])
     return CommandPlan(command, command_args, [device['id'] for device in reached], [], skipped_devices=skipped,
                        diff=diff, device_names=names)
-
-
-def groups_device_count(groups):
-    """The summed device_count of the groups, or None when a group does not report one."""
-    counts = [group.get('device_count') for group in groups]
-    if not all(isinstance(count, int) and not isinstance(count, bool) for count in counts):
-        return None
-    return sum(counts)
 
 
 def action_diff(command, command_args, devices, groups):

@@ -241,10 +241,10 @@ from ansible_collections.esper.mdm.plugins.module_utils.client import (
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import reference_problems, secret_keys_for
+from ansible_collections.esper.mdm.plugins.module_utils.command_runner import secret_keys_for
 from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets
 from ansible_collections.esper.mdm.plugins.module_utils.submission import COMMANDS_PATH, STATUS_PATH, read_stats
-from ansible_collections.esper.mdm.plugins.module_utils.targets import TargetError, is_uuid, resolve_devices, resolve_groups
+from ansible_collections.esper.mdm.plugins.module_utils.targets import TargetError, is_uuid, reference_problems, resolve_devices, resolve_groups
 
 
 def argument_spec():

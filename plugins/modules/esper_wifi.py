@@ -339,7 +339,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.client import (
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, reference_problems, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, run_plans
 from ansible_collections.esper.mdm.plugins.module_utils.device_state import plan_state_command
 from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils.targets import (
@@ -347,7 +347,9 @@ from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     device_label,
     resolve_devices,
     resolve_groups,
+    target_argument_spec,
     target_devices,
+    target_problems,
 )
 from ansible_collections.esper.mdm.plugins.module_utils.wifi import (
     ADD_COMMAND,
@@ -379,12 +381,8 @@ def argument_spec():
         state=dict(type='str', default='present', choices=['present', 'absent']),
         enabled=dict(type='bool'),
         only_saved_networks=dict(type='bool'),
-        devices=dict(type='list', elements='str', default=[]),
-        groups=dict(type='list', elements='str', default=[]),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=300),
-        force=dict(type='bool', default=False),
     )
+    spec.update(target_argument_spec())
     return spec
 
 
@@ -468,12 +466,7 @@ def input_problems(params):
     """Every problem with the options that can be found without asking Esper (never naming a password)."""
     problems = validate_wifi_request(params['access_points'], params['state'], params['enabled'],
                                      params['only_saved_networks'])
-    if not params['devices'] and not params['groups']:
-        problems.append('at least one of devices or groups is required')
-    problems.extend(reference_problems('devices', params['devices']))
-    problems.extend(reference_problems('groups', params['groups']))
-    if params['wait_timeout'] < 0:
-        problems.append('wait_timeout must be 0 or more seconds, got %d' % params['wait_timeout'])
+    problems.extend(target_problems(params))
     return problems
 
 

@@ -14,7 +14,6 @@ from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
     CommandPlan,
     exclude_already_run,
     protect_command_args,
-    reference_problems,
     run_plans,
     same_request_filter,
     secret_values,
@@ -318,21 +317,6 @@ def test_secret_values_finds_nested_secrets():
     module = FakeModule()
     assert protect_command_args(module, 'ADD_WIFI_AP', args) == {'corp-pass'}
     assert module.no_log_values == {'corp-pass'}
-
-
-@pytest.mark.parametrize('ref, flagged', [
-    ('6f1c2d3e-0000-4a5b-8c9d-000000000001', False),      # a valid UUID
-    ('kiosk-0001', False),                                 # a name
-    ('Store-001', False),
-    ('6f1c2d3e-0000-4a5b-8c9d-00000000001', True),        # one digit short
-    ('6f1c2d3e-0000-4a5b-8c9d-00000000000z', True),       # not hexadecimal
-    ('6f1c2d3e00004a5b8c9d-000000000001', True),          # dashes missing
-])
-def test_reference_problems_flags_mistyped_uuids_only(ref, flagged):
-    problems = reference_problems('devices', ['kiosk-0002', ref])
-    assert bool(problems) is flagged
-    if flagged:
-        assert problems[0].startswith('devices[1] %r is not a valid UUID' % ref)
 
 
 def history_request(command_id, args, created_at):

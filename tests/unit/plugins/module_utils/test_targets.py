@@ -16,10 +16,14 @@ from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     device_label,
     device_platform,
     expand_groups,
+    groups_device_count,
     is_uuid,
+    reference_problems,
     resolve_devices,
     resolve_groups,
+    target_argument_spec,
     target_devices,
+    target_problems,
 )
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
@@ -379,3 +383,61 @@ def test_target_devices_without_groups_makes_no_request():
     client, conversation = make_client([])
     assert [d['id'] for d in target_devices(client, [device(1), device(1)], [])] == [device_id(1)]
     conversation.assert_done()
+
+
+@pytest.mark.parametrize('ref, flagged', [
+    ('6f1c2d3e-0000-4a5b-8c9d-000000000001', False),      # a valid UUID
+    ('kiosk-0001', False),                                 # a name
+    ('Store-001', False),
+    ('6f1c2d3e-0000-4a5b-8c9d-00000000001', True),        # one digit short
+    ('6f1c2d3e-0000-4a5b-8c9d-00000000000z', True),       # not hexadecimal
+    ('6f1c2d3e00004a5b8c9d-000000000001', True),          # dashes missing
+])
+def test_reference_problems_flags_mistyped_uuids_only(ref, flagged):
+    problems = reference_problems('devices', ['kiosk-0002', ref])
+    assert bool(problems) is flagged
+    if flagged:
+        assert problems[0].startswith('devices[1] %r is not a valid UUID' % ref)
+
+
+def target_params(**overrides):
+    params = {'devices': ['kiosk-0001'], 'groups': [], 'wait': True, 'wait_timeout': 300, 'force': False}
+    params.update(overrides)
+    return params
+
+
+def test_target_problems_accepts_a_device_or_a_group():
+    assert target_problems(target_params()) == []
+    assert target_problems(target_params(devices=[], groups=['Store-001'])) == []
+
+
+def test_target_problems_reports_every_problem_at_once():
+    problems = target_problems(target_params(devices=[], groups=['6f1c2d3e-0000-4a5b-8c9d-00000000001'], wait_timeout=-1))
+    assert problems == [
+        "groups[0] '6f1c2d3e-0000-4a5b-8c9d-00000000001' is not a valid UUID (8-4-4-4-12 hexadecimal digits, such as "
+        "6f1c2d3e-0000-4a5b-8c9d-000000000001); give a valid UUID or a device or group name",
+        'wait_timeout must be 0 or more seconds, got -1',
+    ]
+    assert target_problems(target_params(devices=[], groups=[])) == ['at least one of devices or groups is required']
+
+
+def test_target_argument_spec_matches_the_doc_fragment():
+    from ansible_collections.esper.mdm.plugins.doc_fragments.targets import ModuleDocFragment
+    import yaml
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    spec = target_argument_spec()
+    assert sorted(documented) == sorted(spec)
+    for name, option in spec.items():
+        assert documented[name]['type'] == option['type'], name
+        assert documented[name].get('default') == option.get('default'), name
+        assert documented[name].get('elements') == option.get('elements'), name
+
+
+@pytest.mark.parametrize('groups, expected', [
+    ([{'device_count': 3}, {'device_count': 0}], 3),
+    ([{'device_count': 3}, {}], None),
+    ([{'device_count': True}], None),
+    ([], 0),
+])
+def test_groups_device_count(groups, expected):
+    assert groups_device_count(groups) == expected
