@@ -39,6 +39,21 @@ def collections_root():
     return None
 
 
+def _json_report(stdout):
+    """The JSON document the callback printed; with -v and more, verbose lines come before it on stdout."""
+    decoder = json.JSONDecoder()
+    start = 0 if stdout.startswith('{') else stdout.find('\n{')
+    while start != -1:
+        try:
+            report = decoder.raw_decode(stdout[start:].lstrip())[0]
+        except ValueError:
+            report = None
+        if isinstance(report, dict) and 'plays' in report:
+            return report
+        start = stdout.find('\n{', start + 1)
+    return None
+
+
 class PlaybookRun:
     """What one ansible-playbook run printed, with each task's result parsed from the JSON callback."""
 
@@ -48,10 +63,7 @@ class PlaybookRun:
         self.stderr = completed.stderr
         self.output = completed.stdout + completed.stderr
         self.tasks = {}
-        try:
-            report = json.loads(completed.stdout)
-        except ValueError:
-            report = None
+        report = _json_report(completed.stdout)
         if report:
             for play in report.get('plays', []):
                 for task in play.get('tasks', []):
