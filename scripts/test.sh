@@ -32,7 +32,7 @@ stage() {
 if [ "${ESPER_SKIP_SANITY:-}" != 1 ]; then
   stage "ansible-test sanity" ansible-test sanity --venv --python 3.11 --color no
 fi
-stage "ansible-lint (production profile)" ansible-lint --profile production --offline
+stage "ansible-lint (production profile)" env ANSIBLE_COLLECTIONS_PATH="$work" ansible-lint --profile production --offline
 stage "changelog lint" antsibull-changelog lint
 # pytest last, so its summary line closes the output.
 stage "pytest (unit, simulator, integration)" env PYTHONPATH="$work" ANSIBLE_COLLECTIONS_PATH="$work" \

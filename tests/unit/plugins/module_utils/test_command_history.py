@@ -208,7 +208,7 @@ def test_device_ids_are_matched_whatever_their_case():
 def test_request_and_device_csvs_are_batched():
     requests = [command_request(n, 'REBOOT', '2025-05-01T10:%02d:00Z' % (n % 60)) for n in range(1, 61)]
     # find_requests sorts newest first: minutes 59..1 then minute 0 (request 60) last.
-    newest_first = [n for n in range(59, 0, -1)] + [60]
+    newest_first = list(range(59, 0, -1)) + [60]
     devices = list(range(1, 121))
     exchanges = commands_listing('REBOOT', [requests[:30], requests[30:]])
     exchanges += status_listing(newest_first[:50], devices[:100], [[status(59, 1, 'Command Success')]])

@@ -261,7 +261,7 @@ def test_wait_polls_with_a_growing_interval_until_every_device_is_final():
 
 def test_wait_interval_is_capped_at_15_seconds():
     fake_time = FakeTime()
-    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}]) for _ in range(10)]
+    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}])] * 10
     exchanges.append(stats_reply(CMD_1, [{'state': 'Command Success', 'total': 1}]))
     client, conversation = make_client(exchanges, fake_time)
     wait_for_completion(client, [CMD_1], 1000, sleep=fake_time.sleep, clock=fake_time.clock)
@@ -357,8 +357,7 @@ def test_failed_devices_are_read_from_every_page_with_names_and_reasons():
 
 def test_timeout_reports_open_devices_and_never_sleeps_past_the_deadline():
     fake_time = FakeTime()
-    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}, {'state': 'Command Success', 'total': 1}])
-                 for _ in range(6)]
+    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}, {'state': 'Command Success', 'total': 1}])] * 6
     exchanges.append(status_page(CMD_1, 'Command Queued', [status(CMD_1, device_id(1), 'Command Queued')]))
     client, conversation = make_client(exchanges, fake_time)
     start = fake_time.now
