@@ -613,7 +613,9 @@ class EsperClient(object):
                 errors = ['%s: %s' % (key, ' '.join(str(v) for v in (value if isinstance(value, list) else [value])))
                           for key, value in errors.items()]
             if isinstance(errors, list) and errors:
-                parts.append('; '.join(str(item) for item in errors))
+                joined = '; '.join(str(item) for item in errors)
+                if joined not in parts:  # a server that repeats its message in errors would show it twice
+                    parts.append(joined)
             if not parts and body and set(body) - set(['code', 'status', 'content']):
                 # DRF field errors such as {"devices": ["..."]}; secret values masked first.
                 parts.append(jsonlib.dumps(mask_secrets(body), sort_keys=True)[:BODY_EXCERPT])
