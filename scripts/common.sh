@@ -37,3 +37,17 @@ layout_collection() {
     --exclude=__pycache__ --exclude=.pytest_cache --exclude='*.tar.gz' -cf - . | tar -C "$target" -xf -
   echo "$target"
 }
+
+# ansible-test runs its version-specific sanity tests (compile, import) on every python3.X it finds on
+# PATH. pyenv's shims hide the versions that are not selected, so link each installed 3.8+ into DEST.
+link_pyenv_pythons() {
+  local dest="$1" version minor
+  mkdir -p "$dest"
+  command -v pyenv > /dev/null 2>&1 || return 0
+  for version in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.(8|9|1[0-9])\.[0-9]+$'); do
+    minor=${version%.*}
+    if [ -x "$(pyenv root)/versions/$version/bin/python$minor" ]; then
+      ln -sf "$(pyenv root)/versions/$version/bin/python$minor" "$dest/python$minor"
+    fi
+  done
+}

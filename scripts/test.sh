@@ -30,7 +30,9 @@ stage() {
 }
 
 if [ "${ESPER_SKIP_SANITY:-}" != 1 ]; then
-  stage "ansible-test sanity" ansible-test sanity --venv --python 3.11 --color no
+  # Every test once, and compile/import on each Python 3.8+ found (modules must run on all of them).
+  link_pyenv_pythons "$work/pythons"
+  stage "ansible-test sanity" env PATH="$VENV/bin:$work/pythons:$PATH" ansible-test sanity --venv --color no
 fi
 stage "ansible-lint (production profile)" env ANSIBLE_COLLECTIONS_PATH="$work" ansible-lint --profile production --offline
 stage "changelog lint" antsibull-changelog lint
