@@ -9,13 +9,14 @@ modules run) and prints the best of --repeat runs per step.
 """
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
 import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO_ROOT, 'simulator'))
+MODULE_UTILS = 'ansible_collections.esper.mdm.plugins.module_utils.'
 
 
 def collection_on_path():
@@ -45,26 +46,24 @@ def main():
     args = parser.parse_args()
     collection_on_path()
 
-    # pylint: disable=import-outside-toplevel
-    from esper_simulator.process import start_simulator
-    from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMANDS
-    from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient
-    from ansible_collections.esper.mdm.plugins.module_utils.device_state import read_current_values
-    from ansible_collections.esper.mdm.plugins.module_utils.submission import (
-        build_requests, submit_requests, wait_for_completion)
-    from ansible_collections.esper.mdm.plugins.module_utils.targets import resolve_devices, resolve_groups, expand_groups
+    start_simulator = importlib.import_module('ansible_collections.esper.mdm.simulator.esper_simulator.process').start_simulator
+    catalogue = importlib.import_module(MODULE_UTILS + 'catalogue')
+    client_module = importlib.import_module(MODULE_UTILS + 'client')
+    read_current_values = importlib.import_module(MODULE_UTILS + 'device_state').read_current_values
+    submission = importlib.import_module(MODULE_UTILS + 'submission')
+    targets = importlib.import_module(MODULE_UTILS + 'targets')
 
     started = time.perf_counter()
     with start_simulator('--devices', str(args.devices), '--groups', '20', '--offline', '0',
                          '--step-seconds', '0') as simulator:
         print('%-58s %8.3f s' % ('simulator start, %d devices' % args.devices, time.perf_counter() - started))
-        client = EsperClient(simulator.url, simulator.api_key, enterprise_id=simulator.enterprise_id)
+        client = client_module.EsperClient(simulator.url, simulator.api_key, enterprise_id=simulator.enterprise_id)
         names = ['kiosk-%04d' % n for n in range(1, args.devices + 1, max(1, args.devices // 100))]
         steps = [
             ('list every device (paginate, 500 a page)', lambda: client.paginate(client.enterprise_path('device/'))),
-            ('resolve %d device names (one listing)' % len(names), lambda: resolve_devices(client, names)),
+            ('resolve %d device names (one listing)' % len(names), lambda: targets.resolve_devices(client, names)),
             ('resolve a group and expand it to its devices',
-             lambda: expand_groups(client, resolve_groups(client, ['Store-001']))),
+             lambda: targets.expand_groups(client, targets.resolve_groups(client, ['Store-001']))),
         ]
         for label, step in steps:
             seconds, result = best_of(args.repeat, step)
@@ -72,21 +71,21 @@ def main():
 
         devices = client.paginate(client.enterprise_path('device/'))
         sample = devices[:1000]
-        spec = COMMANDS['SET_BRIGHTNESS_SCALE'].state
+        spec = catalogue.COMMANDS['SET_BRIGHTNESS_SCALE'].state
         seconds, values = best_of(args.repeat, lambda: read_current_values(client, sample, spec))
         print('%-58s %8.3f s  (%d values)' % ('read devicestate of 1000 devices (8 workers)', seconds, len(values)))
 
         ids = [device['id'] for device in devices[:2500]]
 
         def reboot_and_wait():
-            bodies = build_requests('REBOOT', {}, ids, [])
-            created = submit_requests(client, bodies)
-            return wait_for_completion(client, [request['id'] for request in created], timeout=120,
+            bodies = submission.build_requests('REBOOT', {}, ids, [])
+            created = submission.submit_requests(client, bodies)
+            return submission.wait_for_completion(client, [request['id'] for request in created], timeout=120,
                                        expected_total=len(ids))
 
         seconds, outcome = best_of(args.repeat, reboot_and_wait)
         print('%-58s %8.3f s  (%d requests, %d succeeded)' % (
-            'REBOOT 2500 devices: 3 POSTs, wait for every device', seconds,
+            'REBOOT %d devices: POST in batches, wait for every device' % len(ids), seconds,
             len(outcome.stats_by_request), outcome.stats['success']))
 
 

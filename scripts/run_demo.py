@@ -1,6 +1,7 @@
 """Start the Esper API simulator, run a playbook against it with the collection on the path, stop it."""
 
 import argparse
+import importlib
 import json
 import os
 import secrets
@@ -8,13 +9,6 @@ import subprocess
 import sys
 import tempfile
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO_ROOT, 'simulator'))
-sys.path.insert(0, os.path.join(REPO_ROOT, 'tests'))
-
-# pylint: disable=wrong-import-position
-from esper_simulator.process import start_simulator  # noqa: E402
-from certificates import make_pkcs12  # noqa: E402
 
 
 def main():
@@ -24,6 +18,10 @@ def main():
     parser.add_argument('--playbook', required=True)
     parser.add_argument('--devices', default='40', help='simulated fleet size')
     args, playbook_args = parser.parse_known_args()
+    # The simulator and the test-certificate maker come from the laid-out collection tree.
+    sys.path.insert(0, args.collections_root)
+    start_simulator = importlib.import_module('ansible_collections.esper.mdm.simulator.esper_simulator.process').start_simulator
+    make_pkcs12 = importlib.import_module('ansible_collections.esper.mdm.tests.certificates').make_pkcs12
 
     with tempfile.TemporaryDirectory(prefix='esper-demo-') as scratch, \
             start_simulator('--devices', args.devices, '--groups', '4', '--offline', '0', '--step-seconds', '0.1') as simulator:

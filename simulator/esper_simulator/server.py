@@ -52,9 +52,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch()
 
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+    def log_message(self, *args):
+        # BaseHTTPRequestHandler passes (format, *values); its parameter name shadows a builtin, hence *args.
         if self.server.simulator.options.verbose:
-            sys.stderr.write(f'{self.address_string()} - {format % args}\n')
+            sys.stderr.write(f'{self.address_string()} - {args[0] % args[1:]}\n')
 
     def _read_request(self):
         split = urlsplit(self.path)

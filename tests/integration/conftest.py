@@ -17,14 +17,13 @@ import sys
 
 import pytest
 
+from ansible_collections.esper.mdm.simulator.esper_simulator.process import start_simulator
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTION_DIR = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOK_DIR = os.path.join(HERE, 'playbooks')
 # ansible-core has no JSON stdout callback (ansible.posix.json is not installed), so the tests ship their own.
 CALLBACK_DIR = os.path.join(HERE, 'callback_plugins')
-sys.path.insert(0, os.path.join(COLLECTION_DIR, 'simulator'))
-
-from esper_simulator.process import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def collections_root():

@@ -21,7 +21,8 @@ from ansible_collections.esper.mdm.tests.integration.conftest import COLLECTION_
 
 NAMESPACE, NAME = 'esper', 'mdm'
 # Folders that are for developers only and must stay out of the built collection.
-DEVELOPER_ONLY = ('tests', 'simulator', '.venv', 'scripts', '.ci', 'docs', '.git')
+DEVELOPER_ONLY = ('tests', 'simulator', '.venv', 'scripts', '.ci', 'docs', '.git', 'Makefile', 'requirements-dev.txt',
+                  '.ansible-lint', '.gitignore')
 
 
 def collection_tree():

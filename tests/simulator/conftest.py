@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import sys
 import urllib.parse
 
 import pytest
 
-SIMULATOR_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'simulator')
-if SIMULATOR_ROOT not in sys.path:
-    sys.path.insert(0, SIMULATOR_ROOT)
-
-from esper_simulator.server import SimulatorServer  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.esper.mdm.simulator.esper_simulator.server import SimulatorServer
 
 # Long steps: statuses never move by themselves while a test runs, only through POST /_sim/clock.
 STEP = 1000.0

@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 
-from esper_simulator.process import SimulatorStartError, start_simulator
+from ansible_collections.esper.mdm.simulator.esper_simulator.options import parse_args
+from ansible_collections.esper.mdm.simulator.esper_simulator.process import SimulatorStartError, start_simulator
 
 
 def api_get(running, path, key=None):
@@ -114,7 +115,6 @@ def test_main_module_prints_the_url_first(tmp_path):
 
 
 def test_option_parsing():
-    from esper_simulator.options import parse_args
     options = parse_args(['--devices', '7', '--fail-same-value', '--enterprise-id', '11111111-2222-4333-8444-55555555555A'])
     assert (options.devices, options.fail_same_value, options.enterprise_id) == (7, True, '11111111-2222-4333-8444-55555555555a')
     defaults = parse_args([])
