@@ -22,17 +22,82 @@ def _device_id(device):
     return device.get('id') if isinstance(device, dict) else device
 
 
-def _read_devicestate_field(client, device, field, notes):
-    """The field of one device's devicestate, None when absent; a 404 means the device has no state yet."""
+def for_each_device(devices_or_ids, read_one, workers=8):
+    """Map each device id to read_one(device), calling read_one for up to ``workers`` devices at a time.
+
+    devices_or_ids: DeviceInfo dicts or device ids; read_one receives each item as given. The result follows
+    the input order whatever order the threads finish in. When read_one raises for some devices, the error of
+    the first of them in input order is raised as it is (the client's typed error) and reads not yet started
+    are cancelled. A 404 is an error like any other here: read_one decides whether it means "no data".
+    """
+    items = list(devices_or_ids or [])
+    results = {}
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            results[_device_id(item)] = read_one(item)
+        return results
+    executor = ThreadPoolExecutor(max_workers=min(workers, len(items)))
+    futures = [executor.submit(read_one, item) for item in items]
+    try:
+        # Waiting in input order is what makes the first failing device in that order the one whose error is raised.
+        for item, future in zip(items, futures):
+            results[_device_id(item)] = future.result()
+    except Exception:
+        # Reads not yet started are pointless once one has failed.
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        executor.shutdown(wait=True)
+    return results
+
+
+def _read_devicestate(client, device, notes, unknown):
+    """One device's devicestate dict, None when it has none; a 404 means the device has no state yet."""
     try:
         # No trailing slash: the one Esper path without it (§7.3, §9.4 item 7).
         body = client.get(DEVICESTATE_PATH % _device_id(device))
     except EsperNotFoundError:
-        notes.append('device %s has no device state (HTTP 404); its current %s is unknown' % (device_label(device), field))
+        notes.append('device %s has no device state (HTTP 404); its current %s is unknown' % (device_label(device), unknown))
         return None
-    if not isinstance(body, dict):
-        return None
-    return body.get(field)
+    return body if isinstance(body, dict) else None
+
+
+def _read_each_devicestate(client, devices, workers, notes, unknown):
+    """device id -> devicestate dict or None; the 404 notes name ``unknown`` and follow the order of devices."""
+    devices = list(devices or [])
+    if notes is None:
+        notes = []
+    # Each device gets its own notes list so the merged notes follow the order of devices, not of threads.
+    per_device_notes = dict((_device_id(device), []) for device in devices)
+
+    def read_one(device):
+        return _read_devicestate(client, device, per_device_notes[_device_id(device)], unknown)
+
+    states = for_each_device(devices, read_one, workers=workers)
+    for device_notes in per_device_notes.values():
+        notes.extend(device_notes)
+    return states
+
+
+def read_devicestates(client, devices, workers=8, notes=None):
+    """Map each device id to its devicestate dict (None when the device has none), one GET per device.
+
+    Read once and pass the result to plan_state_command(states=...) for every 'devicestate' StateSpec of a
+    call, so a device is not read once per setting. devices: DeviceInfo dicts or ids; up to ``workers`` threads;
+    the first failing device (in input order) raises the client's typed error. notes: optional list that
+    receives a sentence for each device whose state could not be read (404).
+    """
+    return _read_each_devicestate(client, devices, workers, notes, 'settings')
+
+
+def _field_values(devices, states, field):
+    """device id -> the field of that device's devicestate in states (None when absent or unread)."""
+    values = {}
+    for device in devices:
+        state = (states or {}).get(_device_id(device))
+        values[_device_id(device)] = state.get(field) if isinstance(state, dict) else None
+    return values
 
 
 def read_current_values(client, devices, state_spec, workers=8, notes=None):
@@ -44,36 +109,13 @@ def read_current_values(client, devices, state_spec, workers=8, notes=None):
     notes: optional list that receives a sentence for each device whose state could not be read (404).
     """
     devices = list(devices or [])
-    if notes is None:
-        notes = []
     if state_spec.source == 'device':
         return dict((_device_id(device), device.get(state_spec.field) if isinstance(device, dict) else None)
                     for device in devices)
     if state_spec.source != 'devicestate':
         raise ValueError('unknown state source %r' % (state_spec.source,))
-    # Each device gets its own notes list so the merged notes follow the order of devices, not of threads.
-    per_device_notes = [[] for dummy in devices]
-    values = {}
-    if workers <= 1 or len(devices) <= 1:
-        for device, device_notes in zip(devices, per_device_notes):
-            values[_device_id(device)] = _read_devicestate_field(client, device, state_spec.field, device_notes)
-    else:
-        executor = ThreadPoolExecutor(max_workers=min(workers, len(devices)))
-        futures = [executor.submit(_read_devicestate_field, client, device, state_spec.field, device_notes)
-                   for device, device_notes in zip(devices, per_device_notes)]
-        try:
-            for device, future in zip(devices, futures):
-                values[_device_id(device)] = future.result()
-        except Exception:
-            # Reads not yet started are pointless once one has failed.
-            for future in futures:
-                future.cancel()
-            raise
-        finally:
-            executor.shutdown(wait=True)
-    for device_notes in per_device_notes:
-        notes.extend(device_notes)
-    return values
+    states = _read_each_devicestate(client, devices, workers, notes, state_spec.field)
+    return _field_values(devices, states, state_spec.field)
 
 
 def desired_value(state_spec, command_args):
@@ -113,17 +155,22 @@ def _diff_key(diff, device):
     return label
 
 
-def plan_state_command(client, devices, state_spec, command_args, workers=8, notes=None):
+def plan_state_command(client, devices, state_spec, command_args, workers=8, notes=None, states=None):
     """Split devices into those that need the state command and those already in the desired state.
 
     Returns (to_send, skipped, diff_before, diff_after):
     to_send: device dicts whose current value differs from the desired one or is unknown;
     skipped: [{'device': id, 'device_name': label, 'reason': 'already <field>=<value>'}];
     diff_before / diff_after: device label -> {field: current} / {field: desired}, for devices in to_send.
+    states: read_devicestates() output for these devices; when given, a 'devicestate' state_spec is planned from
+    it without any request (and notes get nothing: read_devicestates noted the devices without state).
     """
     devices = list(devices or [])
     desired = desired_value(state_spec, command_args)
-    current_values = read_current_values(client, devices, state_spec, workers=workers, notes=notes)
+    if states is not None and state_spec.source == 'devicestate':
+        current_values = _field_values(devices, states, state_spec.field)
+    else:
+        current_values = read_current_values(client, devices, state_spec, workers=workers, notes=notes)
     to_send = []
     skipped = []
     diff_before = {}
