@@ -30,7 +30,7 @@ def collection_on_path():
 def best_of(repeat, step):
     """Run step() repeat times; return (best seconds, last result)."""
     best, result = None, None
-    for _ in range(repeat):
+    for _attempt in range(repeat):
         started = time.perf_counter()
         result = step()
         elapsed = time.perf_counter() - started
@@ -81,7 +81,7 @@ def main():
             bodies = submission.build_requests('REBOOT', {}, ids, [])
             created = submission.submit_requests(client, bodies)
             return submission.wait_for_completion(client, [request['id'] for request in created], timeout=120,
-                                       expected_total=len(ids))
+                                                  expected_total=len(ids))
 
         seconds, outcome = best_of(args.repeat, reboot_and_wait)
         print('%-58s %8.3f s  (%d requests, %d succeeded)' % (

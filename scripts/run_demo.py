@@ -10,7 +10,6 @@ import sys
 import tempfile
 
 
-
 def main():
     """Run the demo playbook; exit with ansible-playbook's status."""
     parser = argparse.ArgumentParser(description=__doc__)
