@@ -52,19 +52,19 @@ def for_each_device(devices_or_ids, read_one, workers=8):
     return results
 
 
-def _read_devicestate(client, device, notes, unknown):
+def _read_devicestate(client, device, notes, unknown_clause):
     """One device's devicestate dict, None when it has none; a 404 means the device has no state yet."""
     try:
         # No trailing slash: the one Esper path without it (§7.3, §9.4 item 7).
         body = client.get(DEVICESTATE_PATH % _device_id(device))
     except EsperNotFoundError:
-        notes.append('device %s has no device state (HTTP 404); its current %s is unknown' % (device_label(device), unknown))
+        notes.append('device %s has no device state (HTTP 404); %s' % (device_label(device), unknown_clause))
         return None
     return body if isinstance(body, dict) else None
 
 
-def _read_each_devicestate(client, devices, workers, notes, unknown):
-    """device id -> devicestate dict or None; the 404 notes name ``unknown`` and follow the order of devices."""
+def _read_each_devicestate(client, devices, workers, notes, unknown_clause):
+    """device id -> devicestate dict or None; each 404 note ends with unknown_clause and notes follow the order of devices."""
     devices = list(devices or [])
     if notes is None:
         notes = []
@@ -72,7 +72,7 @@ def _read_each_devicestate(client, devices, workers, notes, unknown):
     per_device_notes = dict((_device_id(device), []) for device in devices)
 
     def read_one(device):
-        return _read_devicestate(client, device, per_device_notes[_device_id(device)], unknown)
+        return _read_devicestate(client, device, per_device_notes[_device_id(device)], unknown_clause)
 
     states = for_each_device(devices, read_one, workers=workers)
     for device_notes in per_device_notes.values():
@@ -88,7 +88,7 @@ def read_devicestates(client, devices, workers=8, notes=None):
     the first failing device (in input order) raises the client's typed error. notes: optional list that
     receives a sentence for each device whose state could not be read (404).
     """
-    return _read_each_devicestate(client, devices, workers, notes, 'settings')
+    return _read_each_devicestate(client, devices, workers, notes, 'its current settings are unknown')
 
 
 def _field_values(devices, states, field):
@@ -114,7 +114,7 @@ def read_current_values(client, devices, state_spec, workers=8, notes=None):
                     for device in devices)
     if state_spec.source != 'devicestate':
         raise ValueError('unknown state source %r' % (state_spec.source,))
-    states = _read_each_devicestate(client, devices, workers, notes, state_spec.field)
+    states = _read_each_devicestate(client, devices, workers, notes, 'its current %s is unknown' % state_spec.field)
     return _field_values(devices, states, state_spec.field)
 
 

@@ -6,15 +6,18 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMANDS, StateSpec
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError, EsperClient
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError, EsperClient, EsperNotFoundError
 from ansible_collections.esper.mdm.plugins.module_utils.device_state import (
     desired_value,
+    for_each_device,
     plan_state_command,
     read_current_values,
+    read_devicestates,
 )
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
@@ -29,6 +32,7 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
 BRIGHTNESS = COMMANDS['SET_BRIGHTNESS_SCALE'].state
 ROTATION = COMMANDS['SET_ROTATION_STATE'].state
 WIFI = COMMANDS['SET_WIFI_STATE'].state
+SAVED_ONLY = COMMANDS['USE_ONLY_SAVED_WIFI_AP'].state
 SCREEN_OFF_TIMEOUT = COMMANDS['SET_SCREEN_OFF_TIMEOUT'].state
 TIMEZONE = COMMANDS['SET_TIMEZONE'].state
 
@@ -94,6 +98,146 @@ class UnorderedSession:
     @property
     def headers(self):
         return {}
+
+
+# --- for_each_device -------------------------------------------------------------------------
+
+def test_for_each_device_maps_ids_in_input_order_and_passes_each_item_as_given():
+    seen = []
+
+    def read_one(item):
+        seen.append(item)
+        return 'read %s' % (item['device_name'] if isinstance(item, dict) else item)
+
+    items = [device(3, 'till-3'), device_id(1), device(2, 'till-2')]
+    results = for_each_device(items, read_one, workers=1)
+    assert list(results.items()) == [(device_id(3), 'read till-3'), (device_id(1), 'read %s' % device_id(1)),
+                                     (device_id(2), 'read till-2')]
+    assert seen == items
+    assert for_each_device([], read_one) == {} and for_each_device(None, read_one) == {}
+
+
+def test_for_each_device_runs_in_parallel_once_each_and_keeps_input_order():
+    numbers = list(range(1, 13))
+    # Four calls must be running at once to pass the barrier; one at a time would break it.
+    barrier = threading.Barrier(4, timeout=30)
+    calls = []
+    lock = threading.Lock()
+
+    def read_one(item):
+        with lock:
+            calls.append(item)
+        barrier.wait()
+        return item[-2:]
+
+    ids = [device_id(n) for n in reversed(numbers)]
+    results = for_each_device(ids, read_one, workers=4)
+    assert list(results.items()) == [(item, item[-2:]) for item in ids]
+    assert sorted(calls) == sorted(ids)
+
+
+def test_for_each_device_one_at_a_time_stops_at_the_first_error():
+    calls = []
+
+    def read_one(item):
+        calls.append(item)
+        if item == device_id(2):
+            raise EsperAuthError('Invalid API key', status=401)
+        return item
+
+    with pytest.raises(EsperAuthError):
+        for_each_device([device_id(n) for n in range(1, 5)], read_one, workers=1)
+    assert calls == [device_id(1), device_id(2)]
+
+
+def test_for_each_device_in_threads_raises_the_first_error_in_input_order_not_in_time():
+    # Device 5 fails first in time; device 2 fails only after that, yet device 2 comes first in the input.
+    # The short pause after device 5 has failed leaves a reader that raised in completion order time to see it.
+    later_failed = threading.Event()
+
+    def read_one(item):
+        if item == device_id(5):
+            later_failed.set()
+            raise EsperNotFoundError('device 5 is gone', status=404)
+        if item == device_id(2):
+            assert later_failed.wait(30)
+            time.sleep(0.1)
+            raise EsperAuthError('Invalid API key', status=401)
+        return item
+
+    with pytest.raises(EsperAuthError):
+        for_each_device([device_id(n) for n in range(1, 7)], read_one, workers=6)
+
+
+def test_for_each_device_leaves_a_404_to_read_one():
+    conversation = Conversation([Exchange('GET', state_path(1), body=settings()), not_found(2)])
+    client = make_client(conversation)
+    with pytest.raises(EsperNotFoundError):
+        for_each_device([device_id(1), device_id(2)], lambda item: client.get('device/v0/devices/%s/devicestate' % item),
+                        workers=1)
+    conversation.assert_done()
+
+
+# --- read_devicestates -----------------------------------------------------------------------
+
+def test_read_devicestates_reads_each_device_once_and_notes_devices_without_state():
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings(wifi_state=False)),
+        not_found(2),
+        Exchange('GET', state_path(3), body=content(settings(use_only_saved_ap=True))),
+    ])
+    notes = []
+    states = read_devicestates(make_client(conversation), [device(1), device(2, 'till-2'), device(3)], workers=1,
+                               notes=notes)
+    assert list(states) == [device_id(1), device_id(2), device_id(3)]
+    assert states[device_id(1)] == settings(wifi_state=False)
+    assert states[device_id(2)] is None
+    assert states[device_id(3)] == settings(use_only_saved_ap=True)
+    assert notes == ['device till-2 has no device state (HTTP 404); its current settings are unknown']
+    conversation.assert_done()
+
+
+def test_read_devicestates_in_threads_keeps_the_notes_in_device_order():
+    replies = [(state_path(n), (404, content({}, code=404, message='Not found'))) for n in (1, 2, 3)]
+    session = UnorderedSession(replies, barrier=threading.Barrier(3, timeout=30))
+    notes = []
+    states = read_devicestates(make_client(session), [device(3), device(1), device(2)], workers=3, notes=notes)
+    assert states == {device_id(3): None, device_id(1): None, device_id(2): None}
+    assert [note.split()[1] for note in notes] == ['device-3', 'device-1', 'device-2']
+
+
+def test_two_settings_are_planned_from_one_devicestate_read_per_device():
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings(wifi_state=False, use_only_saved_ap=True)),
+        Exchange('GET', state_path(2), body=settings(wifi_state=True, use_only_saved_ap=False)),
+    ])
+    client = make_client(conversation)
+    devices = [device(1), device(2)]
+    states = read_devicestates(client, devices, workers=1)
+    notes = []
+    radio = plan_state_command(client, devices, WIFI, {'wifi_state': True}, notes=notes, states=states)
+    lock = plan_state_command(client, devices, SAVED_ONLY, {'use_only_saved_ap': True}, notes=notes, states=states)
+    conversation.assert_done()
+    assert len(conversation.requests) == 2
+    assert [d['id'] for d in radio[0]] == [device_id(1)] and radio[2] == {'device-1': {'wifi_state': False}}
+    assert [d['id'] for d in lock[0]] == [device_id(2)] and lock[2] == {'device-2': {'use_only_saved_ap': False}}
+    assert notes == []
+
+
+def test_plan_state_command_treats_a_device_missing_from_states_as_unknown():
+    states = {device_id(1): settings(wifi_state=True), device_id(2): None}
+    to_send, skipped, before, after = plan_state_command(make_client(Conversation([])), [device(1), device(2), device(3)],
+                                                         WIFI, {'wifi_state': True}, states=states)
+    assert [d['id'] for d in to_send] == [device_id(2), device_id(3)]
+    assert skipped == [{'device': device_id(1), 'device_name': 'device-1', 'reason': 'already wifi_state=true'}]
+    assert before == {'device-2': {'wifi_state': None}, 'device-3': {'wifi_state': None}}
+
+
+def test_plan_state_command_ignores_states_for_a_setting_read_from_the_device_info():
+    states = {device_id(1): {'timezone_string': 'UTC'}}
+    to_send, skipped, dummy, dummy = plan_state_command(make_client(Conversation([])), [device(1, timezone='Asia/Tokyo')],
+                                                        TIMEZONE, {'timezone_string': 'Asia/Tokyo'}, states=states)
+    assert to_send == [] and skipped[0]['reason'] == 'already timezone_string=Asia/Tokyo'
 
 
 # --- read_current_values ---------------------------------------------------------------------
