@@ -20,6 +20,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.command_history import (
     is_success,
     latest_statuses,
 )
+from ansible_collections.esper.mdm.plugins.module_utils.device_state import for_each_device
 from ansible_collections.esper.mdm.plugins.module_utils.targets import device_label
 
 # ---------------------------------------------------------------------------------------------
@@ -416,13 +417,17 @@ def build_diff(devices, access_point_plan=None, setting_diffs=(), label=device_l
 # Reads
 # ---------------------------------------------------------------------------------------------
 
-def read_configured_ssids(client, device_ids):
-    """device id -> sorted SSIDs listed by GET enterprise/<eid>/device/<id>/?show_policy=true."""
-    configured = {}
-    for device_id in device_ids:
+def read_configured_ssids(client, device_ids, workers=8):
+    """device id -> sorted SSIDs listed by GET enterprise/<eid>/device/<id>/?show_policy=true.
+
+    One read per device, up to ``workers`` at a time (device_state.for_each_device): the result follows the
+    order of device_ids and the first failing device (in that order) raises the client's typed error.
+    """
+    def read_one(device_id):
         detail = client.get(client.enterprise_path('device/%s/' % device_id), params={'show_policy': 'true'})
-        configured[device_id] = configured_ssids(detail)
-    return configured
+        return configured_ssids(detail)
+
+    return for_each_device(device_ids, read_one, workers=workers)
 
 
 def read_add_history(client, ssids, device_ids):

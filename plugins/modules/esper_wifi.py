@@ -369,7 +369,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.wifi import (
     wire_access_point,
 )
 
-# Threads reading devicestate; unit tests set 1 so the scripted conversation sees a fixed order.
+# Threads reading each device's detail and devicestate; unit tests set 1 so the scripted conversation sees a fixed order.
 STATE_READ_WORKERS = 8
 
 
@@ -431,7 +431,7 @@ def desired_state_plans(module, client, params, devices):
     access_points = params['access_points'] or []
     if access_points:
         wire_by_ssid = dict((ap['ssid'], wire_access_point(ap)) for ap in access_points)
-        configured = read_configured_ssids(client, device_ids)
+        configured = read_configured_ssids(client, device_ids, workers=STATE_READ_WORKERS)
         history = {}
         if params['state'] == 'present':
             history = read_add_history(client, [ap['ssid'] for ap in access_points], device_ids)

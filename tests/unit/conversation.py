@@ -13,6 +13,7 @@ verify=)``, so any client under test can be given ``session=Conversation([...])`
 from __future__ import annotations
 
 import json as jsonlib
+import threading
 from urllib.parse import parse_qsl, urlsplit
 
 BASE_URL = 'https://acme-api.esper.cloud/api'
@@ -141,6 +142,46 @@ class Conversation:
     def count(self, method, path_prefix=''):
         """How many requests with this method (and path prefix) were made."""
         return sum(1 for r in self.requests if r['method'] == method.upper() and r['path'].startswith(path_prefix))
+
+
+class UnorderedSession:
+    """A thread-safe stand-in for requests.Session for reads made from several threads at once.
+
+    It answers by path in whatever order threads ask (replies: path -> (status, body)) and records each
+    (method, path) asked in ``asked`` and each request's query parameters in ``params``. Any path without a
+    reply fails the request.
+    """
+
+    def __init__(self, replies, barrier=None, base_url=BASE_URL):
+        self.replies = dict(replies)
+        self.base_url = base_url
+        self.asked = []
+        self.params = []
+        self.lock = threading.Lock()
+        # When set, each request waits until barrier.parties requests are in flight together.
+        self.barrier = barrier
+
+    def request(self, method, url, params=None, **kwargs):
+        path = url[len(self.base_url) + 1:]
+        with self.lock:
+            self.asked.append((method, path))
+            self.params.append(dict(params or {}))
+        if self.barrier is not None:
+            self.barrier.wait()
+        if path not in self.replies:
+            raise AssertionError('unexpected request %s %s' % (method, path))
+        status, body = self.replies[path]
+        return FakeResponse(status, body)
+
+    def mount(self, *args, **kwargs):
+        """Accept adapter mounting like a Session."""
+
+    def close(self):
+        """Accept close() like a Session."""
+
+    @property
+    def headers(self):
+        return {}
 
 
 def content(payload, code=200, message='Success'):

@@ -25,7 +25,7 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     ENTERPRISE_ID,
     Conversation,
     Exchange,
-    FakeResponse,
+    UnorderedSession,
     content,
 )
 
@@ -66,38 +66,6 @@ def settings(**values):
 
 def not_found(number):
     return Exchange('GET', state_path(number), status=404, body=content({}, code=404, message='Device not found'))
-
-
-class UnorderedSession:
-    """A thread-safe session answering by path in whatever order threads ask; records each path asked."""
-
-    def __init__(self, replies, barrier=None):
-        self.replies = dict(replies)
-        self.asked = []
-        self.lock = threading.Lock()
-        # When set, each request waits until barrier.parties requests are in flight together.
-        self.barrier = barrier
-
-    def request(self, method, url, **kwargs):
-        path = url[len(BASE_URL) + 1:]
-        with self.lock:
-            self.asked.append((method, path))
-        if self.barrier is not None:
-            self.barrier.wait()
-        if path not in self.replies:
-            raise AssertionError('unexpected request %s %s' % (method, path))
-        status, body = self.replies[path]
-        return FakeResponse(status, body)
-
-    def mount(self, *args, **kwargs):
-        """Accept adapter mounting like a Session."""
-
-    def close(self):
-        """Accept close() like a Session."""
-
-    @property
-    def headers(self):
-        return {}
 
 
 # --- for_each_device -------------------------------------------------------------------------

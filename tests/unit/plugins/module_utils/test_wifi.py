@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
 from ansible_collections.esper.mdm.plugins.module_utils import wifi
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient, EsperNotFoundError
 from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK, mask_secrets
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
@@ -18,6 +19,7 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     ENTERPRISE_ID,
     Conversation,
     Exchange,
+    UnorderedSession,
     page,
 )
 
@@ -461,8 +463,32 @@ def test_read_configured_ssids_asks_for_the_policy_view():
         Exchange('GET', detail_path(2), params={'show_policy': 'true'},
                  body={'id': device_id(2), 'network': {'wifi_access_points': ['Guest']}}),
     ])
-    assert wifi.read_configured_ssids(client, [device_id(1), device_id(2)]) == {
+    assert wifi.read_configured_ssids(client, [device_id(1), device_id(2)], workers=1) == {
         device_id(1): ['Corp'], device_id(2): ['Guest']}
+    conversation.assert_done()
+
+
+def test_read_configured_ssids_reads_devices_in_parallel_and_keeps_their_order():
+    numbers = list(range(1, 9))
+    replies = [(detail_path(n), (200, {'id': device_id(n), 'wifi_access_points': ['Store-%d' % n]})) for n in numbers]
+    # Four reads must be in flight at once to pass the barrier; one at a time would break it.
+    session = UnorderedSession(replies, barrier=threading.Barrier(4, timeout=30))
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=session, sleep=fake_sleep)
+    ids = [device_id(n) for n in reversed(numbers)]
+    configured = wifi.read_configured_ssids(client, ids, workers=4)
+    assert list(configured.items()) == [(device_id(n), ['Store-%d' % n]) for n in reversed(numbers)]
+    assert sorted(session.asked) == sorted(('GET', detail_path(n)) for n in numbers)
+    assert all(params == {'show_policy': 'true'} for params in session.params)
+
+
+def test_read_configured_ssids_raises_the_first_failing_devices_typed_error():
+    client, conversation = make_client([
+        Exchange('GET', detail_path(1), params={'show_policy': 'true'}, body={'id': device_id(1)}),
+        Exchange('GET', detail_path(2), params={'show_policy': 'true'}, status=404,
+                 body={'code': 404, 'message': 'Device not found', 'content': None}),
+    ])
+    with pytest.raises(EsperNotFoundError):
+        wifi.read_configured_ssids(client, [device_id(1), device_id(2), device_id(3)], workers=1)
     conversation.assert_done()
 
 
