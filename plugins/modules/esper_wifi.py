@@ -340,11 +340,12 @@ from ansible_collections.esper.mdm.plugins.module_utils.client import (
     connection_argument_spec,
 )
 from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, run_plans
-from ansible_collections.esper.mdm.plugins.module_utils.device_state import plan_state_command
+from ansible_collections.esper.mdm.plugins.module_utils.device_state import plan_state_command, read_devicestates
 from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     TargetError,
     device_label,
+    groups_device_count,
     resolve_devices,
     resolve_groups,
     target_argument_spec,
@@ -407,14 +408,18 @@ def forced_plans(params, devices, groups):
     device_ids = [device['id'] for device in devices]
     group_ids = [group['id'] for group in groups]
     names = dict((device['id'], device_label(device)) for device in devices)
+    # Esper lists a group request's devices asynchronously; the groups' device_count tells the wait how many to expect.
+    expected_total = groups_device_count(groups) if groups and not devices else None
     plans = []
     access_points = params['access_points'] or []
     if access_points:
         wire_by_ssid = dict((ap['ssid'], wire_access_point(ap)) for ap in access_points)
         command, command_args = _access_point_command(params, [ap['ssid'] for ap in access_points], wire_by_ssid)
-        plans.append(CommandPlan(command, command_args, device_ids, group_ids, device_names=names))
+        plans.append(CommandPlan(command, command_args, device_ids, group_ids, device_names=names,
+                                 expected_total=expected_total))
     for command, command_args in _settings(params):
-        plans.append(CommandPlan(command, command_args, device_ids, group_ids, device_names=names))
+        plans.append(CommandPlan(command, command_args, device_ids, group_ids, device_names=names,
+                                 expected_total=expected_total))
     return plans
 
 
@@ -448,9 +453,14 @@ def desired_state_plans(module, client, params, devices):
                                      skipped_devices=skipped if index == 0 else [], device_names=names))
     setting_diffs = []
     notes = []
-    for command, command_args in _settings(params):
+    settings = _settings(params)
+    states = None
+    if any(COMMANDS[command].state.source == 'devicestate' for command, dummy in settings):
+        # One devicestate read per device serves both the radio and the lock.
+        states = read_devicestates(client, devices, workers=STATE_READ_WORKERS, notes=notes)
+    for command, command_args in settings:
         to_send, skipped, before, after = plan_state_command(client, devices, COMMANDS[command].state, command_args,
-                                                             workers=STATE_READ_WORKERS, notes=notes)
+                                                             workers=STATE_READ_WORKERS, notes=notes, states=states)
         setting_diffs.append((before, after))
         plans.append(CommandPlan(command, command_args, [device['id'] for device in to_send], [], command_type='DEVICE',
                                  skipped_devices=skipped, device_names=names))

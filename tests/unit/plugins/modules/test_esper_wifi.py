@@ -306,11 +306,11 @@ def test_all_three_commands_in_order_only_where_needed():
         [resolve(1), resolve(2), detail(1, ['Corp']), detail(2, []),
          history_listing([add_request(7, [wire()])]), status_listing([command_id(7)], [1, 2], [success(7, 1)]),
          devicestate(1, wifi_state=False, use_only_saved_ap=True), devicestate(2, wifi_state=True, use_only_saved_ap=False),
-         devicestate(1, wifi_state=False, use_only_saved_ap=True), devicestate(2, wifi_state=True, use_only_saved_ap=False),
          post(add, 1), post(radio, 2), post(lock, 3),
          stats(1, success=1), stats(2, success=1), stats(3, success=1)],
         diff=True)
     assert [entry['command'] for entry in result['commands']] == ['ADD_WIFI_AP', 'SET_WIFI_STATE', 'USE_ONLY_SAVED_WIFI_AP']
+    assert conversation.count('GET', 'device/v0/devices/') == 2
     assert [entry['command_id'] for entry in result['commands']] == [command_id(1), command_id(2), command_id(3)]
     assert result['command_ids'] == [command_id(1), command_id(2), command_id(3)]
     assert result['stats']['total'] == 3 and result['stats']['success'] == 3
@@ -330,10 +330,29 @@ def test_all_three_commands_in_order_only_where_needed():
 def test_locking_with_the_radio_off_warns():
     result, conversation = run(
         {'devices': [device_id(1)], 'enabled': False, 'only_saved_networks': True},
-        [resolve(1), devicestate(1, wifi_state=False, use_only_saved_ap=True),
-         devicestate(1, wifi_state=False, use_only_saved_ap=True)])
+        [resolve(1), devicestate(1, wifi_state=False, use_only_saved_ap=True)])
     assert result['changed'] is False
     assert len(result['warnings']) == 1 and 'unreachable' in result['warnings'][0]
+
+
+def test_the_radio_and_the_lock_are_planned_from_one_devicestate_read_per_device():
+    missing = Exchange('GET', 'device/v0/devices/%s/devicestate' % device_id(3), status=404,
+                       body=content({}, code=404, message='Device not found'))
+    result, conversation = run(
+        {'devices': [device_id(1), device_id(2), device_id(3)], 'enabled': True, 'only_saved_networks': False},
+        [resolve(1), resolve(2), resolve(3),
+         devicestate(1, wifi_state=True, use_only_saved_ap=False), devicestate(2, wifi_state=False, use_only_saved_ap=True),
+         missing,
+         post(body('SET_WIFI_STATE', {'wifi_state': True}, [2, 3]), 1),
+         post(body('USE_ONLY_SAVED_WIFI_AP', {'use_only_saved_ap': False}, [2, 3]), 2),
+         stats(1, success=2), stats(2, success=2)])
+    for number in (1, 2, 3):
+        assert conversation.count('GET', 'device/v0/devices/%s/devicestate' % device_id(number)) == 1
+    assert [entry['command'] for entry in result['commands']] == ['SET_WIFI_STATE', 'USE_ONLY_SAVED_WIFI_AP']
+    assert [(entry['device'], entry['reason']) for entry in result['skipped_devices']] == [
+        (device_id(1), 'already wifi_state=true'), (device_id(1), 'already use_only_saved_ap=false')]
+    # The device without state is noted once, not once per setting.
+    assert result['warnings'] == ['device kiosk-03 has no device state (HTTP 404); its current settings are unknown']
 
 
 def test_check_mode_reads_but_sends_nothing_and_shows_the_diff():
@@ -379,6 +398,20 @@ def test_force_sends_everything_to_the_targets_without_reading_them():
     assert result['changed'] is True
     assert result['stats']['queued'] == 3
     assert result['skipped_devices'] == []
+
+
+def test_force_on_groups_waits_until_every_device_of_the_groups_is_listed():
+    # The group reports 3 devices; the first stats list only 1 of them, so the wait must poll again.
+    groups = Exchange('GET', 'enterprise/%s/devicegroup/' % ENTERPRISE_ID,
+                      body=page([{'id': group_id(1), 'name': 'Store-017', 'device_count': 3}], enveloped=False))
+    expected = {'command_type': 'GROUP', 'groups': [group_id(1)], 'device_type': 'all', 'command': 'SET_WIFI_STATE',
+                'command_args': {'wifi_state': True}, 'schedule': 'IMMEDIATE'}
+    result, conversation = run(
+        {'groups': ['Store-017'], 'enabled': True, 'force': True},
+        [groups, post(expected, 1), stats(1, success=1), stats(1, success=3)])
+    assert result.get('failed') is None
+    assert result['stats']['total'] == 3 and result['stats']['success'] == 3
+    assert conversation.count('GET', COMMANDS_PATH + '%s/stats/' % command_id(1)) == 2
 
 
 # ---------------------------------------------------------------------------------------------
