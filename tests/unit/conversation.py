@@ -16,6 +16,8 @@ import json as jsonlib
 import threading
 from urllib.parse import parse_qsl, urlsplit
 
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient
+
 BASE_URL = 'https://acme-api.esper.cloud/api'
 API_KEY = 'test-api-key-0123456789'
 ENTERPRISE_ID = '5f2e7c1a-0000-4000-8000-00000000e001'
@@ -194,3 +196,30 @@ def page(results, count=None, next_url=None, previous=None, enveloped=True, prev
     body = {'count': len(results) if count is None else count, 'next': next_url, prev_key: previous,
             'results': list(results)}
     return content(body) if enveloped else body
+
+
+def device_id(number):
+    """A device UUID for test number n (the same in every test file)."""
+    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
+
+
+def group_id(number):
+    """A group UUID for test number n."""
+    return '0b9a8c7d-1111-4e2f-9a0b-%012d' % number
+
+
+def request_id(number):
+    """A command request UUID for test number n."""
+    return '9d0e6a4f-5b1c-4c1d-9e2f-%012d' % number
+
+
+def refuse_sleep(seconds):
+    """A client sleep for tests where no request may be retried."""
+    raise AssertionError('no request in these tests should be retried (asked to sleep %s s)' % seconds)
+
+
+def scripted_client(exchanges, sleep=refuse_sleep):
+    """(EsperClient on a Conversation of these exchanges, the Conversation)."""
+    conversation = Conversation(exchanges)
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation, sleep=sleep)
+    return client, conversation

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient
 from ansible_collections.esper.mdm.plugins.module_utils.command_history import (
     find_requests,
     is_open,
@@ -18,34 +17,16 @@ from ansible_collections.esper.mdm.plugins.module_utils.command_history import (
     request_order_key,
 )
 from ansible_collections.esper.mdm.tests.unit.conversation import (
-    API_KEY,
     BASE_URL,
-    ENTERPRISE_ID,
-    Conversation,
     Exchange,
+    device_id,
     page,
+    request_id,
+    scripted_client as make_client,
 )
 
 COMMANDS_PATH = 'commands/v0/commands/'
 STATUS_PATH = 'commands/v0/status/'
-
-
-def fake_sleep(seconds):
-    raise AssertionError('no request in these tests should be retried (asked to sleep %s s)' % seconds)
-
-
-def make_client(exchanges):
-    conversation = Conversation(exchanges)
-    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation, sleep=fake_sleep)
-    return client, conversation
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
-
-
-def request_id(number):
-    return '9d0e6a4f-5b1c-4c1d-9e2f-%012d' % number
 
 
 def command_request(number, command, created_at, args=None):

@@ -27,6 +27,7 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     Conversation,
     Exchange,
     content,
+    device_id,
     page,
 )
 from ansible_collections.esper.mdm.tests.unit.module_harness import FakeTime
@@ -36,10 +37,6 @@ CMD_2 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000002'
 CMD_3 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000003'
 GROUP_1 = '0b9a8c7d-1111-4e2f-9a0b-000000000001'
 PASSWORD = 'Hunter2-lockscreen'
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
 
 
 D1, D2, D3 = device_id(1), device_id(2), device_id(3)

@@ -27,6 +27,8 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     Exchange,
     UnorderedSession,
     content,
+    device_id,
+    refuse_sleep as fake_sleep,
 )
 
 BRIGHTNESS = COMMANDS['SET_BRIGHTNESS_SCALE'].state
@@ -37,16 +39,8 @@ SCREEN_OFF_TIMEOUT = COMMANDS['SET_SCREEN_OFF_TIMEOUT'].state
 TIMEZONE = COMMANDS['SET_TIMEZONE'].state
 
 
-def fake_sleep(seconds):
-    raise AssertionError('no request in these tests should be retried (asked to sleep %s s)' % seconds)
-
-
 def make_client(session):
     return EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=session, sleep=fake_sleep)
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
 
 
 def device(number, name=None, timezone='Europe/Berlin'):

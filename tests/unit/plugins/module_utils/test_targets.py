@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError, EsperClient
+from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError
 from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     TargetError,
     device_api_level,
@@ -26,34 +26,17 @@ from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     target_problems,
 )
 from ansible_collections.esper.mdm.tests.unit.conversation import (
-    API_KEY,
     BASE_URL,
     ENTERPRISE_ID,
-    Conversation,
     Exchange,
+    device_id,
+    group_id,
     page,
+    scripted_client as make_client,
 )
 
 DEVICE_PATH = 'enterprise/%s/device/' % ENTERPRISE_ID
 GROUP_PATH = 'enterprise/%s/devicegroup/' % ENTERPRISE_ID
-
-
-def fake_sleep(seconds):
-    raise AssertionError('no request in these tests should be retried (asked to sleep %s s)' % seconds)
-
-
-def make_client(exchanges):
-    conversation = Conversation(exchanges)
-    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation, sleep=fake_sleep)
-    return client, conversation
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
-
-
-def group_id(number):
-    return '0b9a8c7d-1111-4e2f-9a0b-%012d' % number
 
 
 def device(number, name=None, alias=None):

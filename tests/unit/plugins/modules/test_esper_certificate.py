@@ -19,7 +19,9 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     Conversation,
     Exchange,
     content,
+    device_id,
     page,
+    request_id,
 )
 from ansible_collections.esper.mdm.tests.unit.module_harness import run_module
 
@@ -32,14 +34,6 @@ DEVICES_PATH = 'enterprise/%s/device/' % ENTERPRISE_ID
 GROUPS_PATH = 'enterprise/%s/devicegroup/' % ENTERPRISE_ID
 NEW_COMMAND = '9d0e6a4f-5b1c-4c1d-9e2f-00000000c0de'
 GROUP_ID = '0b9a8c7d-1111-4e2f-9a0b-000000000001'
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
-
-
-def request_id(number):
-    return '9d0e6a4f-5b1c-4c1d-9e2f-%012d' % number
 
 
 def android(number, api_level=30):

@@ -16,7 +16,15 @@ from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMAND
 from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
 from ansible_collections.esper.mdm.plugins.module_utils.submission import build_requests, empty_stats
 from ansible_collections.esper.mdm.plugins.modules import esper_command
-from ansible_collections.esper.mdm.tests.unit.conversation import ENTERPRISE_ID, Conversation, Exchange, content, page
+from ansible_collections.esper.mdm.tests.unit.conversation import (
+    ENTERPRISE_ID,
+    Conversation,
+    Exchange,
+    content,
+    device_id,
+    group_id,
+    page,
+)
 from ansible_collections.esper.mdm.tests.unit.module_harness import FakeTime, run_module
 
 CMD_1 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000001'
@@ -27,14 +35,6 @@ OLD_2 = '9d0e6a4f-5b1c-4c1d-9e2f-0000000000a2'
 PASSWORD = 'Correct-Horse-77'
 DEVICES_PATH = 'enterprise/%s/device/' % ENTERPRISE_ID
 GROUPS_PATH = 'enterprise/%s/devicegroup/' % ENTERPRISE_ID
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
-
-
-def group_id(number):
-    return '0b9a8c7d-1111-4e2f-9a0b-%012d' % number
 
 
 def device(number, **extra):

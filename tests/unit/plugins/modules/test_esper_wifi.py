@@ -17,7 +17,10 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     Conversation,
     Exchange,
     content,
+    device_id,
+    group_id,
     page,
+    request_id as command_id,
 )
 from ansible_collections.esper.mdm.tests.unit.module_harness import run_module
 
@@ -31,18 +34,6 @@ STATUS_PATH = 'commands/v0/status/'
 def sequential_state_reads(monkeypatch):
     # devicestate reads run in threads; one worker keeps the scripted order fixed.
     monkeypatch.setattr(esper_wifi, 'STATE_READ_WORKERS', 1)
-
-
-def device_id(number):
-    return '6f1c2d3e-0000-4a5b-8c9d-%012d' % number
-
-
-def group_id(number):
-    return '0b9a8c7d-1111-4e2f-9a0b-%012d' % number
-
-
-def command_id(number):
-    return '9d0e6a4f-5b1c-4c1d-9e2f-%012d' % number
 
 
 def device_info(number):
