@@ -56,6 +56,8 @@ UTC = datetime.timezone.utc
 DER_SEQUENCE = 0x30
 DER_INTEGER = 0x02
 DER_OID = 0x06
+DER_CONSTRUCTED = 0x20
+BER_INDEFINITE_LENGTH = 0x80
 PFX_VERSION = b'\x03'
 OID_PKCS7_DATA = bytes(bytearray([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]))
 OID_PKCS7_SIGNED_DATA = bytes(bytearray([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]))
@@ -134,12 +136,18 @@ def bundle_digest(data):
 
 
 def _read_der_header(data, offset):
-    """(tag, content_start, content_end) of the DER element at offset, or None when it is malformed."""
+    """(tag, content_start, content_end) of the DER element at offset, or None when it is malformed.
+
+    A constructed element with a BER indefinite length (as in PKCS#12 files exported by macOS Keychain and Windows,
+    which cryptography opens) is taken to run to the end of data.
+    """
     if offset + 2 > len(data):
         return None
     tag = bytearray(data[offset:offset + 1])[0]
     first = bytearray(data[offset + 1:offset + 2])[0]
     position = offset + 2
+    if first == BER_INDEFINITE_LENGTH and tag & DER_CONSTRUCTED:
+        return tag, position, len(data)
     if first < 0x80:
         length = first
     else:
@@ -156,7 +164,7 @@ def _read_der_header(data, offset):
 
 
 def looks_like_pkcs12(data):
-    """True when data starts like a DER PKCS#12 PFX: SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7 data|signedData ..."""
+    """True when data starts like a DER or BER PKCS#12 PFX: SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7 data|signedData ..."""
     if not isinstance(data, bytes):
         return False
     outer = _read_der_header(data, 0)

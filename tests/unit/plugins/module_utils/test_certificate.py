@@ -164,6 +164,33 @@ def test_not_pkcs12_is_an_error(data):
         inspect_bundle(data, PASSWORD)
 
 
+def _indefinite_length(der):
+    """The BER form of a DER PKCS#12 that macOS Keychain and Windows exports use: the outer PFX SEQUENCE and the
+    authSafe ContentInfo SEQUENCE with indefinite lengths (0x80 ... 00 00)."""
+    def split(data, offset):
+        first = data[offset + 1]
+        start = offset + 2 + (first & 0x7f if first & 0x80 else 0)
+        length = int.from_bytes(data[offset + 2:start], 'big') if first & 0x80 else first
+        return start, start + length
+
+    outer_start, outer_end = split(der, 0)
+    version_end = split(der, outer_start)[1]
+    auth_start, auth_end = split(der, version_end)
+    auth_safe = b'\x30\x80' + der[auth_start:auth_end] + b'\x00\x00'
+    return b'\x30\x80' + der[outer_start:version_end] + auth_safe + der[auth_end:outer_end] + b'\x00\x00'
+
+
+@pytest.mark.filterwarnings('ignore:PKCS#12 bundle could not be parsed as DER')
+def test_ber_bundle_with_indefinite_lengths_is_pkcs12(bundle):
+    data, fingerprint = bundle
+    ber = _indefinite_length(data)
+    assert ber[:2] == b'\x30\x80' and ber != data
+    assert looks_like_pkcs12(ber) is True
+    inspection = inspect_bundle(ber, PASSWORD)
+    assert inspection.fingerprint == fingerprint
+    assert leaf_fingerprint(ber, (PASSWORD,)) == fingerprint
+
+
 def test_pem_certificate_is_not_pkcs12():
     with pytest.raises(CertificateError, match='not a PKCS#12'):
         inspect_bundle(certificates.pem_bytes(), None)
