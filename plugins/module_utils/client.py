@@ -271,6 +271,13 @@ def _without_nulls(value):
     return dict((key, item) for key, item in value.items() if item is not None)
 
 
+def _target_description(body):
+    """'device <first device>' or 'group <first group>' of a command request body, for messages."""
+    devices = body.get('devices') or []
+    groups = body.get('groups') or []
+    return ('device %s' % devices[0]) if devices else ('group %s' % groups[0]) if groups else 'the targets'
+
+
 def _header(response, name):
     """A response header by case-insensitive name, or None."""
     for key, value in (response.headers or {}).items():
@@ -418,9 +425,7 @@ class EsperClient(object):
                 first_sent = self.clock()
             response, failure = self._attempt('POST', url, display, None, body, secrets)
             if failure is None:
-                created = self._content('POST', display, response, secrets)
-                self._remember(created)
-                return created
+                return self._created_request(body, display, response, secrets, first_sent)
             if not failure.reached_server:
                 if retries >= self.max_retries:
                     raise self._gave_up('POST', display, failure, retries + 1)
@@ -439,6 +444,31 @@ class EsperClient(object):
             adopted = self._adopt_lost_command(body, first_sent, failure)
             if adopted is not None:
                 return adopted
+
+    def _created_request(self, body, display, response, secrets, first_sent):
+        """The CommandRequest of a final POST response.
+
+        A 2xx whose body cannot be read or holds no id still created the request: it is looked up and
+        adopted, and never POSTed again.
+        """
+        try:
+            created = self._content('POST', display, response, secrets)
+            problem = 'the response holds no command request id'
+        except EsperServerError as exc:
+            if not 200 <= response.status_code < 300:
+                raise
+            created, problem = None, exc.message
+        if isinstance(created, dict) and created.get('id'):
+            self._remember(created)
+            return created
+        status = response.status_code
+        unreadable = _RetryableFailure('HTTP %s: %s' % (status, problem), EsperServerError, problem, status=status)
+        adopted = self._adopt_lost_command(body, first_sent, unreadable, lost_how='could not be read')
+        if adopted is not None:
+            return adopted
+        raise EsperServerError('%s; the %s command request was created but no matching request was found; check the command '
+                               'requests of %s before sending it again' % (problem, body.get('command'), _target_description(body)),
+                               status=status, method='POST', path=display)
 
     # One HTTP exchange
 
@@ -649,7 +679,7 @@ class EsperClient(object):
         if isinstance(created, dict) and created.get('id'):
             self._created_ids.add(created['id'])
 
-    def _adopt_lost_command(self, body, first_sent, failure):
+    def _adopt_lost_command(self, body, first_sent, failure, lost_how='was lost'):
         """The command request a lost POST of body created (adopted, with a warning), or None if there is none.
 
         Looks in the command list filtered by command and the first device (or group); reads the
@@ -684,8 +714,8 @@ class EsperClient(object):
         matches.sort(key=lambda pair: pair[0])
         adopted = matches[-1][1]
         self._remember(adopted)
-        self.warn('Esper API: the response to POST %s was lost; adopted the request %s it had already created'
-                  % (COMMANDS_PATH, adopted['id']))
+        self.warn('Esper API: the response to POST %s %s; adopted the request %s it had already created'
+                  % (COMMANDS_PATH, lost_how, adopted['id']))
         return adopted
 
     def _matching_created_at(self, item, body, earliest):
@@ -708,10 +738,7 @@ class EsperClient(object):
 
     def _maybe_created(self, body, failure, reason):
         """The error raised when a lost POST cannot be checked: it may or may not have created the command."""
-        devices = body.get('devices') or []
-        groups = body.get('groups') or []
-        where = ('device %s' % devices[0]) if devices else ('group %s' % groups[0]) if groups else 'the targets'
         message = ('the response was lost (%s) and checking whether the command request was created failed (%s): '
                    'the %s command request may or may not have been created; check the command requests of %s '
-                   'before sending it again' % (failure.cause, reason, body.get('command'), where))
+                   'before sending it again' % (failure.cause, reason, body.get('command'), _target_description(body)))
         return failure.error_class(message, status=failure.status, method='POST', path=COMMANDS_PATH)

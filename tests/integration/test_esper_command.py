@@ -228,15 +228,16 @@ def test_command_info_describes_and_lists(simulator):
 
 
 @pytest.mark.simulator_args(*SMALL_FLEET)
-def test_lost_post_response_adopts_the_stored_request(simulator):
-    simulator.add_faults({'kind': 'lose_response', 'method': 'POST', 'path_prefix': COMMANDS_PATH, 'count': 1})
+@pytest.mark.parametrize('fault', ['lose_response', 'malformed_json'])
+def test_lost_post_response_adopts_the_stored_request(simulator, fault):
+    simulator.add_faults({'kind': fault, 'method': 'POST', 'path_prefix': COMMANDS_PATH, 'count': 1})
     names = online_android_names(simulator)[:2]
     run = run_playbook(simulator, 'command_reboot.yml', extra_vars={'reboot_devices': names})
     assert_succeeded(run)
 
     reboot = run.result('Reboot the devices')
     posts = command_posts(simulator)
-    assert len(posts) == 1 and posts[0]['lost'] is True
+    assert len(posts) == 1 and posts[0]['lost'] is (fault == 'lose_response')
     stored = stored_command_requests(simulator)
     assert [request['id'] for request in stored] == [reboot['command_id']]
     assert reboot['command_ids'] == [reboot['command_id']]

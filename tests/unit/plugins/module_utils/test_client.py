@@ -547,6 +547,34 @@ def test_adopts_on_the_last_attempt_too():
     assert harness.warnings == [ADOPTED_WARNING]
 
 
+@pytest.mark.parametrize('reply', [
+    {'text': '{"code": 201, "message": "Command request created", "content": {"id": "9d0e6a4f'},
+    {'text': ''},
+    {'body': content({}, code=201)},
+])
+def test_created_request_whose_reply_cannot_be_read_is_looked_up_never_posted_again(reply):
+    # A 2xx means the request exists; only its id was lost with the unreadable body.
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=201, **reply), reconcile([command_request()])])
+    assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
+    harness.done()
+    assert harness.conversation.count('POST') == 1
+    assert harness.sleeps == []
+    assert harness.warnings == ['Esper API: the response to POST commands/v0/commands/ could not be read; '
+                                'adopted the request %s it had already created' % REQUEST_ID]
+
+
+def test_created_request_whose_reply_cannot_be_read_and_is_not_found_says_it_was_created():
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=201, text='{"code": 201, "con'), reconcile([])])
+    with pytest.raises(EsperServerError) as caught:
+        harness.client.create_command(REBOOT)
+    harness.done()
+    assert harness.conversation.count('POST') == 1
+    text = str(caught.value)
+    assert text.startswith('POST commands/v0/commands/: HTTP 201: ')
+    assert 'the REBOOT command request was created' in text
+    assert 'check the command requests of device %s before sending it again' % DEVICE_1 in text
+
+
 def test_retries_of_create_command_count_against_max_retries():
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=429),
                        Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.')),
