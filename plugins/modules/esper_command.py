@@ -535,7 +535,10 @@ def plan_command(module, client, command_args):
     state_spec = COMMANDS[command].state
     check_state = state_spec is not None and not params['force']
     if not check_state and not params['once']:
-        expected_total = groups_device_count(groups) if groups and not devices else None
+        expected_total = None
+        if groups and groups_device_count(groups) is not None:
+            # Groups fan out asynchronously (§9.4 item 8), in DYNAMIC requests too: the listed devices alone must not end the wait.
+            expected_total = max(groups_device_count(groups), len(devices))
         names = dict((device['id'], device_label(device)) for device in devices)
         return CommandPlan(command, command_args, [device['id'] for device in devices], [group['id'] for group in groups],
                            command_type=params['command_type'], expected_total=expected_total, device_names=names,

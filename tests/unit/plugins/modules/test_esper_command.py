@@ -197,6 +197,17 @@ def test_devices_and_groups_become_a_dynamic_request():
     assert result['command_id'] == CMD_1
 
 
+def test_dynamic_request_waits_for_the_groups_devices_too():
+    # The listed device reports at once; the group's 2 devices only once the fan-out has run.
+    body = body_for('UPDATE_HEARTBEAT', [device_id(5)], [group_id(2)])
+    result = run({'command': 'UPDATE_HEARTBEAT', 'devices': ['kiosk-0005'], 'groups': ['Store-002']}, [
+        device_listing(), group_listing(), post(CMD_1, body), stats(CMD_1, success=1), stats(CMD_1, success=3),
+    ])
+    assert result.get('failed') is not True
+    assert result['stats'] == dict(empty_stats(), total=3, success=3)
+    assert result['sleeps'] == [1.0]
+
+
 def test_2500_devices_become_3_requests():
     fleet = [device(number) for number in range(1, 2501)]
     ids = [record['id'] for record in fleet]
