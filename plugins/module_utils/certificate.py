@@ -18,6 +18,7 @@ import binascii
 import datetime
 import hashlib
 import math
+import re
 
 try:
     from cryptography.hazmat.primitives import hashes
@@ -51,6 +52,11 @@ ABSENT = 'absent'
 UNKNOWN = 'unknown'
 
 UTC = datetime.timezone.utc
+
+# A run of this many base64 characters that also occurs in a secret is a recognisable slice of it: an error page or
+# message may quote the request cut short, and whole-string scrubbing misses a cut-short bundle.
+SECRET_SLICE_LENGTH = 16
+BASE64_RUN = re.compile(r'[A-Za-z0-9+/=]{%d,}' % SECRET_SLICE_LENGTH)
 
 # DER encodings that open every PKCS#12 PFX (RFC 7292): version 3, then a ContentInfo of type data or signedData.
 DER_SEQUENCE = 0x30
@@ -502,8 +508,25 @@ def diff_entry(device_state):
     return {'state': device_state['state'], 'fingerprint': fingerprint}
 
 
+def scrub_secret_slices(text, secrets):
+    """text with every run of base64 characters that shares SECRET_SLICE_LENGTH characters with a secret masked."""
+    long_secrets = [secret for secret in secrets if len(secret) >= SECRET_SLICE_LENGTH]
+    if not long_secrets:
+        return text
+
+    def mask_run(match):
+        run = match.group(0)
+        for start in range(len(run) - SECRET_SLICE_LENGTH + 1):
+            window = run[start:start + SECRET_SLICE_LENGTH]
+            if any(window in secret for secret in long_secrets):
+                return MASK
+        return run
+    return BASE64_RUN.sub(mask_run, text)
+
+
 def scrub_secrets(value, secrets):
-    """A copy of value (dicts, lists, strings) with every occurrence of each secret string replaced by MASK.
+    """A copy of value (dicts, lists, strings) with every occurrence of each secret string, and every recognisable
+    slice of one (scrub_secret_slices), replaced by MASK.
 
     The last guard before a result leaves the module: API error texts or device reasons could echo what was sent.
     """
@@ -513,5 +536,5 @@ def scrub_secrets(value, secrets):
     if isinstance(value, (list, tuple)):
         return [scrub_secrets(item, secrets) for item in value]
     if isinstance(value, str) and secrets:
-        return scrub_text(value, secrets)
+        return scrub_secret_slices(scrub_text(value, secrets), secrets)
     return value

@@ -501,3 +501,15 @@ def test_scrub_secrets_replaces_secrets_in_nested_values():
     assert scrubbed == {'msg': 'echo %s and %s' % (MASK, MASK), 'list': ['x %s y' % MASK, 3, None],
                         'nested': {'reason': 'fine'}}
     assert value['msg'].startswith('echo S3cret')  # the input is left alone
+
+
+def test_scrub_secrets_masks_slices_of_the_bundle_but_not_ordinary_values(bundle):
+    data, fingerprint = bundle
+    encoded = encode_base64(data)
+    inspection = inspect_bundle(data, PASSWORD)
+    ordinary = {'certificate': inspection.certificate, 'device': '6f1c2d3e-0000-4a5b-8c9d-000000000001',
+                'reason': 'certificate corp-proxy is already installed (request 9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f)'}
+    assert scrub_secrets(ordinary, [PASSWORD, encoded]) == ordinary
+    echoed = 'rejected: %s... and ...%s' % (encoded[:150], encoded[-100:-60])
+    assert scrub_secrets(echoed, [encoded]) == 'rejected: %s... and ...%s' % (MASK, MASK)
+    assert fingerprint == scrub_secrets(fingerprint, [encoded])

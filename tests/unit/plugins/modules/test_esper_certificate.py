@@ -535,3 +535,28 @@ def test_api_error_echoing_the_request_is_scrubbed(src, bundle):
     assert result['failed'] is True
     assert 'HTTP 400' in result['msg']
     assert_no_secret(result, PASSWORD, encode_base64(data))
+
+
+@pytest.mark.parametrize('reply', ['proxy page', 'truncated echo'])
+def test_api_error_echoing_a_slice_of_the_bundle_is_scrubbed(src, bundle, reply):
+    """An error page or message that quotes the request cut short still carries a recognisable slice of the bundle."""
+    data, _fingerprint = bundle
+    encoded = encode_base64(data)
+    if reply == 'proxy page':
+        # The client keeps the first 200 characters of a non-JSON body, cutting the base64 short.
+        rejection = Exchange('POST', COMMANDS_PATH, status=400,
+                             text='<html><body>Request blocked: cert_data_base64=%s</body></html>' % encoded)
+    else:
+        rejection = Exchange('POST', COMMANDS_PATH, status=400,
+                             body={'errors': ['cert_data_base64: invalid value %s...' % encoded[:120]]})
+    result, _conversation = run(present_args(src, devices=['kiosk-1']), [
+        device_listing(),
+        *history(device_ids=[device_id(1)]),
+        rejection,
+    ])
+    assert result['failed'] is True
+    assert 'HTTP 400' in result['msg']
+    assert MASK in result['msg']
+    text = json.dumps(result)
+    for start in range(0, 100, 10):
+        assert encoded[start:start + 24] not in text
