@@ -345,6 +345,10 @@ class CertificateModule(object):
         result = scrub_secrets(result, self.secrets)
         self.module.fail_json(msg=scrub_secrets(msg, self.secrets), **result)
 
+    def warn(self, message):
+        """module.warn with message scrubbed of every secret (the client's retry warnings quote API error pages)."""
+        self.module.warn(scrub_secrets(message, self.secrets))
+
     def check_parameters(self):
         """Problems the argument spec cannot express, all reported at once before any request."""
         problems = []
@@ -458,6 +462,7 @@ class CertificateModule(object):
         if self.present:
             self.load_bundle()
         client = client_from_module(self.module)
+        client.warn = self.warn
         try:
             devices = target_devices(client, resolve_devices(client, self.params['devices']),
                                      resolve_groups(client, self.params['groups']))
