@@ -66,12 +66,13 @@ def _batches(items, size):
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
-def latest_statuses(client, command_names, device_ids, request_filter=None):
+def latest_statuses(client, command_names, device_ids, request_filter=None, status_filter=None):
     """Map each device id to {'request': CommandRequest, 'status': CommandStatus} of its newest matching request.
 
     Newest means the latest request created_at, ties broken by the latest status updated_at. Statuses are read
     with commands/v0/status/?request=<csv>&device=<csv> (50 request ids, 100 device ids per call), paginated.
-    Devices with no status in any matching request are left out.
+    status_filter, when given, keeps only the statuses it accepts (for example open or successful ones).
+    Devices with no (accepted) status in any matching request are left out.
     """
     device_ids = [str(device_id) for device_id in device_ids or []]
     requests = find_requests(client, command_names, request_filter)
@@ -92,7 +93,7 @@ def latest_statuses(client, command_names, device_ids, request_filter=None):
                     continue
                 request = requests_by_id.get(str(status.get('request')))
                 device_id = wanted_devices.get(str(status.get('device')).lower())
-                if request is None or device_id is None:
+                if request is None or device_id is None or (status_filter is not None and not status_filter(status)):
                     continue
                 key = request_order_key(request, status)
                 if device_id not in latest_keys or key > latest_keys[device_id]:

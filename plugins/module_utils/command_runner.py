@@ -225,12 +225,13 @@ def same_request_filter(command, command_args):
 def exclude_already_run(client, command, command_args, device_ids, device_names=None):
     """Split device_ids into those still to send to and those that already ran, or are running, this exact request.
 
-    Looks up each device's newest request with the same command and command_args in the command history;
-    a device whose status there is Success or still open (queued .. scheduled) is skipped.
-    Returns (remaining device ids, skipped [{device, device_name, reason, command_id}]).
+    Looks up every request with the same command and command_args in the command history; a device with
+    Success or a still open status (queued .. scheduled) in any of them is skipped, even when a newer one failed,
+    and the newest such request is named. Returns (remaining device ids, skipped [{device, device_name, reason, command_id}]).
     """
     device_names = device_names or {}
-    latest = latest_statuses(client, [command], device_ids, request_filter=same_request_filter(command, command_args))
+    latest = latest_statuses(client, [command], device_ids, request_filter=same_request_filter(command, command_args),
+                             status_filter=lambda status: is_success(status) or is_open(status))
     remaining = []
     skipped = []
     for device in device_ids:

@@ -344,6 +344,28 @@ def test_exclude_already_run_keeps_failed_and_unseen_devices():
          'reason': 'still running an identical INSTALL request %s (Command In Progress)' % CMD_1}]
 
 
+def test_exclude_already_run_looks_past_a_newer_identical_request_that_failed():
+    # An older identical request that succeeded, or is still queued, counts even when a newer one failed or was cancelled.
+    app = {'app_version': '0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d11'}
+    client, conversation, dummy = make_client([
+        Exchange('GET', 'commands/v0/commands/', params={'command': 'INSTALL'}, params_subset=True, body=page([
+            history_request(CMD_1, app, '2025-05-01T10:00:00Z'),
+            history_request(CMD_2, app, '2025-05-02T10:00:00Z')])),
+        Exchange('GET', 'commands/v0/status/', params={'device': ','.join([D1, D2, D3])}, params_subset=True, body=page([
+            {'request': CMD_1, 'device': D1, 'state': 'Command Success', 'updated_at': '2025-05-01T10:01:00Z'},
+            {'request': CMD_1, 'device': D2, 'state': 'Command Queued', 'updated_at': '2025-05-01T10:00:00Z'},
+            {'request': CMD_1, 'device': D3, 'state': 'Command Success', 'updated_at': '2025-05-01T10:01:00Z'},
+            {'request': CMD_2, 'device': D1, 'state': 'Command Failure', 'updated_at': '2025-05-02T10:01:00Z'},
+            {'request': CMD_2, 'device': D2, 'state': 'Command Cancelled', 'updated_at': '2025-05-02T10:01:00Z'},
+            {'request': CMD_2, 'device': D3, 'state': 'Command Success', 'updated_at': '2025-05-02T10:01:00Z'}])),
+    ])
+    remaining, skipped = exclude_already_run(client, 'INSTALL', app, [D1, D2, D3])
+    conversation.assert_done()
+    assert remaining == []
+    assert [(entry['device'], entry['command_id']) for entry in skipped] == [(D1, CMD_1), (D2, CMD_1), (D3, CMD_2)]
+    assert skipped[1]['reason'] == 'still running an identical INSTALL request %s (Command Queued)' % CMD_1
+
+
 def test_same_request_filter_compares_normalised_arguments():
     accept = same_request_filter('SET_BRIGHTNESS_SCALE', {'brightness_value': 60})
     assert accept({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': '60'}})
