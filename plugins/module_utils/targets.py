@@ -326,13 +326,16 @@ def target_problems(params):
 
 
 def reference_problems(option, refs):
-    """One message per reference in refs that looks like a UUID but is not a valid one (checked before any request)."""
+    """One message per reference in refs that is empty or looks like a UUID but is not a valid one (checked before any request)."""
     problems = []
     for index, ref in enumerate(refs or []):
         if not isinstance(ref, str) or is_uuid(ref.strip()):
             continue
         text = ref.strip()
-        if UUID_SHAPE.match(text) or HEX_AND_DASHES.match(text):
+        if not text:
+            # Often a variable that templated to nothing; found here, it costs no listing of the whole fleet.
+            problems.append('%s[%d] is empty; give a UUID or a device or group name' % (option, index))
+        elif UUID_SHAPE.match(text) or HEX_AND_DASHES.match(text):
             problems.append('%s[%d] %r is not a valid UUID (8-4-4-4-12 hexadecimal digits, such as '
                             '6f1c2d3e-0000-4a5b-8c9d-000000000001); give a valid UUID or a device or group name'
                             % (option, index, text))

@@ -383,6 +383,11 @@ def test_reference_problems_flags_mistyped_uuids_only(ref, flagged):
         assert problems[0].startswith('devices[1] %r is not a valid UUID' % ref)
 
 
+def test_reference_problems_flags_empty_references():
+    assert reference_problems('groups', ['Store-001', '', '  ']) == [
+        'groups[1] is empty; give a UUID or a device or group name', 'groups[2] is empty; give a UUID or a device or group name']
+
+
 def target_params(**overrides):
     params = {'devices': ['kiosk-0001'], 'groups': [], 'wait': True, 'wait_timeout': 300, 'force': False}
     params.update(overrides)

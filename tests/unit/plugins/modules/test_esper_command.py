@@ -480,6 +480,8 @@ def test_secret_values_are_not_echoed_in_validation_errors():
       'devices': ['kiosk-0001']}, 'command_args.dhcp_enabled must be'),
     ({'command': 'REBOOT', 'devices': ['6f1c2d3e-0000-4a5b-8c9d-00000000001']}, 'devices[0] ' + repr('6f1c2d3e-0000-4a5b-8c9d-00000000001')),
     ({'command': 'REBOOT', 'groups': ['0b9a8c7d-1111-4e2f-9a0b-00000000000g']}, 'is not a valid UUID'),
+    ({'command': 'REBOOT', 'devices': ['kiosk-0001', ' ']}, 'devices[1] is empty'),
+    ({'command': 'REBOOT', 'groups': ['']}, 'groups[0] is empty'),
     ({'command': 'REBOOT', 'devices': ['kiosk-0001'], 'command_type': 'GROUP'}, 'command_type GROUP needs groups and no devices'),
     ({'command': 'REBOOT', 'devices': ['kiosk-0001'], 'schedule_args': {'name': 'x'}}, 'not used with schedule IMMEDIATE'),
     ({'command': 'REBOOT', 'devices': ['kiosk-0001'], 'schedule': 'WINDOW', 'schedule_args': {'name': 'x'}},
