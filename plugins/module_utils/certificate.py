@@ -427,9 +427,9 @@ def device_certificate_state(entry, identities):
     identities: a HistoryIdentities. Returns {'state', 'fingerprint', 'bundle_sha256', 'pending', 'request_id',
     'last_command', 'last_state'} where state is:
       present  - the latest request is an INSTALL that succeeded or is still open (pending=True when open);
-      absent   - never installed, the latest UNINSTALL succeeded or is still open, or the latest INSTALL failed,
-                 timed out or was cancelled (it did not install, so it has to be sent again);
-      unknown  - the latest UNINSTALL failed, timed out or was cancelled: what was there before may remain.
+      absent   - never installed, or the latest UNINSTALL succeeded or is still open;
+      unknown  - the latest request failed, timed out or was cancelled: what was there before may remain (a failed
+                 INSTALL of a new certificate leaves the previous one; a failed UNINSTALL leaves the certificate).
     """
     if not entry:
         return {'state': ABSENT, 'fingerprint': None, 'bundle_sha256': None, 'pending': False,
@@ -439,13 +439,11 @@ def device_certificate_state(entry, identities):
     command = request.get('command')
     result = {'state': ABSENT, 'fingerprint': None, 'bundle_sha256': None, 'pending': is_open(status),
               'request_id': request.get('id'), 'last_command': command, 'last_state': status.get('state')}
-    if command == INSTALL_COMMAND:
-        if is_success(status) or is_open(status):
-            result['state'] = PRESENT
-            result.update(identities.identity(request))
-    elif command == UNINSTALL_COMMAND:
-        if not (is_success(status) or is_open(status)):
-            result['state'] = UNKNOWN
+    if not (is_success(status) or is_open(status)):
+        result['state'] = UNKNOWN
+    elif command == INSTALL_COMMAND:
+        result['state'] = PRESENT
+        result.update(identities.identity(request))
     return result
 
 
@@ -465,7 +463,7 @@ def needs_install(device_state, fingerprint, bundle_sha256):
 
 def needs_uninstall(device_state):
     """state=absent: UNINSTALL where a certificate may be under the alias (present, or unknown after a failed
-    UNINSTALL)."""
+    request)."""
     return device_state['state'] in (PRESENT, UNKNOWN)
 
 

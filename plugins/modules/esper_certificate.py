@@ -35,9 +35,9 @@ options:
         open install of the same certificate. The same certificate means the same SHA-256 fingerprint of the leaf
         certificate.
       - V(absent) removes O(alias), sending C(UNINSTALL_CERTIFICATE) only to devices where that latest request is a
-        successful or still open install, or an uninstall that failed, timed out or was cancelled (what was
-        there before may remain).
-      - An install that failed, timed out or was cancelled counts as not installed, and is sent again.
+        successful or still open install, or a request that failed, timed out or was cancelled (what was there
+        before may remain: a failed install of a new certificate leaves the previous one in place).
+      - With V(present), an install that failed, timed out or was cancelled is sent again.
     type: str
     choices: [present, absent]
     default: present

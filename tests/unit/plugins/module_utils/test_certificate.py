@@ -364,12 +364,14 @@ def test_pending_install_of_the_same_certificate_is_not_sent_again(bundle, open_
 
 
 @pytest.mark.parametrize('failed_state', ['Command Failure', 'Command TimeOut', 'Command Cancelled'])
-def test_failed_install_is_not_present_and_is_sent_again(bundle, failed_state):
+def test_failed_install_leaves_the_state_unknown(bundle, failed_state):
+    # A failed install of a new certificate leaves the previous one under the alias: present sends the install
+    # again, absent removes whatever may be there.
     data, fingerprint = bundle
     state, install, uninstall = decide(install_entry(data, failed_state), data, fingerprint)
-    assert state['state'] == ABSENT
+    assert state['state'] == UNKNOWN
     assert state['last_state'] == failed_state and state['request_id'] == 'req-install'
-    assert (install, uninstall) == (True, False)
+    assert (install, uninstall) == (True, True)
 
 
 @pytest.mark.parametrize('done_state', ['Command Success', 'Command Queued'])

@@ -395,18 +395,33 @@ def test_absent_uninstalls_where_installed_or_unknown(bundle):
     }
 
 
-def test_absent_sends_nothing_when_never_installed_uninstalled_or_install_failed(bundle):
+def test_absent_sends_nothing_when_never_installed_or_uninstalled(bundle):
     data, _fingerprint = bundle
     result, conversation = run(absent_args(), [
         device_listing(),
+        # kiosk-1: installed, then removed; kiosk-2: never named in a request for the alias.
         *history([past_install(1, data)], [past_uninstall(2)],
-                 [status(1, 1, 'Command Success'), status(2, 1, 'Command Success'), status(1, 2, 'Command Failure')]),
+                 [status(1, 1, 'Command Success'), status(2, 1, 'Command Success')]),
     ])
     assert result['changed'] is False
     assert conversation.count('POST') == 0
     assert [entry['reason'] for entry in result['skipped_devices']] == [
         'certificate corp-proxy was already removed (request %s)' % request_id(2),
-        'the last install of certificate corp-proxy did not complete (request %s, Command Failure)' % request_id(1)]
+        'certificate corp-proxy was never installed']
+
+
+def test_absent_uninstalls_where_the_latest_install_failed(bundle):
+    data, _fingerprint = bundle
+    # kiosk-2's latest install failed: an older certificate may still be under the alias, so it is removed.
+    result, _conversation = run(absent_args(), [
+        device_listing(),
+        *history([past_install(1, data)], [],
+                 [status(1, 1, 'Command Success'), status(1, 2, 'Command Failure')]),
+        post(uninstall_body([device_id(1), device_id(2)])),
+        stats(success=2),
+    ])
+    assert result['changed'] is True
+    assert result['request']['devices'] == [device_id(1), device_id(2)]
 
 
 def test_absent_ignores_src_and_content(tmp_path):
