@@ -490,6 +490,16 @@ from ansible_collections.esper.mdm.plugins.module_utils.targets import (
 )
 
 
+class CommandModule(AnsibleModule):
+    """AnsibleModule whose invocation log (syslog or the journal) never holds a secret command argument."""
+
+    def _log_invocation(self):
+        # command_args cannot be a no_log option, and AnsibleModule logs its arguments while it is built,
+        # before main() could register the secret values: register them first.
+        protect_command_args(self, self.params.get('command'), self.params.get('command_args'))
+        super(CommandModule, self)._log_invocation()
+
+
 def argument_spec():
     spec = connection_argument_spec()
     spec.update(
@@ -578,7 +588,7 @@ def action_diff(command, command_args, devices, groups):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = CommandModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     secrets = protect_command_args(module, params['command'], params['command_args'])
 

@@ -10,6 +10,7 @@ import json
 
 import pytest
 import requests
+from ansible.module_utils import basic
 
 from ansible_collections.esper.mdm.plugins.module_utils import device_state
 from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMAND_NAMES
@@ -442,8 +443,20 @@ def test_secret_arguments_never_appear_in_the_result(monkeypatch):
     assert result['diff']['after']['command_args'] == {'new_lockscreen_password': MASK}
     assert result['failed_devices'][0]['reason'] == 'rejected %s' % MASK
     assert PASSWORD not in json.dumps(result)
-    # Ansible's own output scrubbing (invocation, -vvv) gets the value too.
-    assert registered == [PASSWORD]
+    # Ansible's own output scrubbing (invocation, -vvv) gets the value too (registered before the invocation is logged and again in main).
+    assert registered and set(registered) == {PASSWORD}
+
+
+def test_secret_arguments_never_reach_the_invocation_log(monkeypatch):
+    # AnsibleModule logs its arguments to syslog or the journal as it starts; command_args is not a no_log option.
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, dict(log_args or {}))))
+    result = run({'command': 'RESET_LOCKSCREEN_PASSWORD', 'command_args': {'new_lockscreen_password': PASSWORD},
+                  'devices': ['kiosk-0001']}, [device_listing()], check_mode=True, monkeypatch=monkeypatch)
+    assert result['changed'] is True
+    assert len(logged) == 1 and logged[0][0].startswith('Invoked with ')
+    assert 'new_lockscreen_password' in logged[0][1]['command_args']
+    assert PASSWORD not in repr(logged)
 
 
 def test_secret_values_are_not_echoed_in_validation_errors():
