@@ -629,7 +629,8 @@ class EsperClient(object):
         try:
             body = jsonlib.loads(text)
         except ValueError:
-            excerpt = ' '.join(text.split())[:BODY_EXCERPT]
+            # Scrubbed before it is cut: a cut through a secret the page echoes would leave its first part unmasked.
+            excerpt = ' '.join(scrub_text(text, secrets).split())[:BODY_EXCERPT]
             message = '%s: %s' % (reason, excerpt) if excerpt else reason
             return scrub_text(message, secrets)
         parts = []

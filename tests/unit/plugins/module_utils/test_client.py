@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 import requests
 import yaml
@@ -246,6 +249,21 @@ def test_secret_values_of_the_request_body_are_scrubbed_from_errors():
         harness.client.request('POST', COMMANDS, json=body)
     harness.done()
     assert str(caught.value) == 'POST commands/v0/commands/: HTTP 400: wrong password %s for %s' % (MASK, MASK)
+
+
+def test_a_non_json_error_page_echoing_a_long_secret_never_shows_a_slice_of_it():
+    # The excerpt is cut at 200 characters: cutting before scrubbing would leave the secret's first part unmasked.
+    secret = base64.b64encode(bytes(range(256)) * 3).decode('ascii')
+    body = {'command_type': 'DEVICE', 'devices': [DEVICE_1], 'command': 'INSTALL_CERTIFICATE',
+            'command_args': {'cert_data_base64': secret, 'cert_alias_name': 'corp-ca'}}
+    page_text = '<pre>%s</pre>' % json.dumps(body)
+    harness = Harness([Exchange('POST', COMMANDS, status=400, text=page_text)])
+    with pytest.raises(EsperValidationError) as caught:
+        harness.client.create_command(body)
+    harness.done()
+    text = str(caught.value)
+    assert '"cert_data_base64": "' + MASK in text
+    assert not any(secret[start:start + 12] in text for start in range(len(secret) - 11))
 
 
 def test_client_repr_shows_no_key():
