@@ -449,12 +449,21 @@ class EsperClient(object):
         """The CommandRequest of a final POST response.
 
         A 2xx whose body cannot be read or holds no id still created the request: it is looked up and
-        adopted, and never POSTed again.
+        adopted, and never POSTed again. A 500 may also come after the request was stored, so it is looked
+        up before the error is raised; it is never POSTed again either.
         """
         try:
             created = self._content('POST', display, response, secrets)
             problem = 'the response holds no command request id'
         except EsperServerError as exc:
+            if response.status_code >= 500:
+                failed = _RetryableFailure('HTTP %s' % response.status_code, EsperServerError, exc.message,
+                                           status=response.status_code)
+                adopted = self._adopt_lost_command(body, first_sent, failed,
+                                                   lost_how='was HTTP %s' % response.status_code)
+                if adopted is not None:
+                    return adopted
+                raise
             if not 200 <= response.status_code < 300:
                 raise
             created, problem = None, exc.message

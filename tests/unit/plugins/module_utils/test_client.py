@@ -457,6 +457,36 @@ def test_lost_response_is_reconciled_and_the_created_request_adopted(failure):
     assert harness.sleeps == [2.0]
 
 
+def test_post_answered_500_adopts_the_request_it_stored_and_never_posts_again():
+    # A 500 is not retried, but the server may have stored the request before failing.
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=500, body={'code': 500, 'message': 'boom', 'content': {}}),
+                       reconcile([command_request()])])
+    result = harness.client.create_command(REBOOT)
+    harness.done()
+    assert result['id'] == REQUEST_ID
+    assert harness.conversation.count('POST') == 1
+    assert harness.warnings == ['Esper API: the response to POST commands/v0/commands/ was HTTP 500; adopted the request %s '
+                                'it had already created' % REQUEST_ID]
+
+
+def test_post_answered_500_with_nothing_stored_raises_without_posting_again():
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=500, body={'code': 500, 'message': 'boom', 'content': {}}),
+                       reconcile([])])
+    with pytest.raises(EsperServerError) as caught:
+        harness.client.create_command(REBOOT)
+    harness.done()
+    assert caught.value.status == 500 and 'boom' in str(caught.value)
+    assert harness.conversation.count('POST') == 1
+
+
+def test_post_answered_400_is_not_looked_up():
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=400,
+                                body={'code': 400, 'message': 'Invalid command arguments', 'content': {}})])
+    with pytest.raises(EsperValidationError):
+        harness.client.create_command(REBOOT)
+    harness.done()
+
+
 def test_lost_response_with_nothing_created_is_posted_again():
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.')),
                        reconcile([]),
