@@ -36,7 +36,7 @@ options:
         certificate.
       - V(absent) removes O(alias), sending C(UNINSTALL_CERTIFICATE) only to devices where that latest request is a
         successful or still open install, or a request that failed, timed out or was cancelled (what was there
-        before may remain: a failed install of a new certificate leaves the previous one in place).
+        before may remain; a failed install of a new certificate leaves the previous one in place).
       - With V(present), an install that failed, timed out or was cancelled is sent again.
     type: str
     choices: [present, absent]
