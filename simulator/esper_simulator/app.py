@@ -38,6 +38,7 @@ class Simulator:
         self.lock = threading.RLock()
         self.clock = clock or SimClock()
         self.faults = FaultInjector()
+        self.faults.add(list(options.faults))
         self.log = RequestLog(options.log_file)
         self.settings = RuntimeSettings.from_options(options)
         self.fleet = Fleet(options)
@@ -51,10 +52,11 @@ class Simulator:
         return self.clock.now()
 
     def reset(self):
-        """A fresh fleet with the same options; commands, log, faults, settings and clock offset cleared."""
+        """A fresh fleet with the same options; commands, log, settings and clock offset cleared, faults back to --fault."""
         with self.lock:
             self.clock.reset()
             self.faults.clear()
+            self.faults.add(list(self.options.faults))
             self.log.clear()
             self.settings = RuntimeSettings.from_options(self.options)
             self.fleet = Fleet(self.options)

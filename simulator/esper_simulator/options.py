@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import uuid
+
+from .faults import FaultRule, FaultRuleError
 
 DEFAULT_ENTERPRISE_ID = '5f2e7c1a-0000-4000-8000-00000000e5e5'
 DEFAULT_API_KEY = 'sim-api-key'
@@ -32,6 +35,7 @@ class SimulatorOptions:
     group_fanout_seconds: float = 0.0
     log_file: str | None = None
     verbose: bool = False
+    faults: list = dataclasses.field(default_factory=list)
 
 
 def build_parser():
@@ -55,6 +59,9 @@ def build_parser():
                         help='GROUP/DYNAMIC requests show no statuses (empty stats) for this long (default 0)')
     parser.add_argument('--log-file', default=None, help='append every API request as a JSON line to this file (secrets masked)')
     parser.add_argument('--verbose', action='store_true', help='write an access log line per request to stderr')
+    parser.add_argument('--fault', dest='faults', action='append', default=[], metavar='RULE_JSON',
+                        help='a fault rule active from the start, as the JSON object POST /_sim/faults takes, e.g. '
+                             '\'{"kind": "rate_limit", "count": 2, "retry_after": 3}\' (repeatable)')
     return parser
 
 
@@ -69,6 +76,16 @@ def parse_args(argv=None):
         args.enterprise_id = str(uuid.UUID(args.enterprise_id))
     except ValueError:
         problems.append(f'--enterprise-id must be a UUID, got {args.enterprise_id!r}')
+    rules = []
+    for text in args.faults:
+        try:
+            rule = json.loads(text)
+            FaultRule(rule)
+        except (ValueError, FaultRuleError) as error:
+            problems.append(f'--fault {text!r}: {error}')
+        else:
+            rules.append(rule)
+    args.faults = rules
     if problems:
         parser.error('; '.join(problems))
     return SimulatorOptions(**vars(args))

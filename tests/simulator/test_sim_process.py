@@ -122,3 +122,28 @@ def test_option_parsing():
     for bad in (['--enterprise-id', 'nope'], ['--offline', '-1'], ['--step-seconds', 'fast']):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_fault_option_parsing():
+    options = parse_args(['--fault', '{"kind": "rate_limit", "count": 2, "retry_after": 3}',
+                          '--fault', '{"kind": "server_error", "status": 503, "method": "POST"}'])
+    assert options.faults == [{'kind': 'rate_limit', 'count': 2, 'retry_after': 3},
+                              {'kind': 'server_error', 'status': 503, 'method': 'POST'}]
+    assert parse_args([]).faults == []
+    for bad in ('not json', '{"kind": "meteor"}', '{"kind": "rate_limit", "count": 0}'):
+        with pytest.raises(SystemExit):
+            parse_args(['--fault', bad])
+
+
+def test_fault_option_is_active_from_the_start_and_after_reset():
+    rule = '{"kind": "rate_limit", "count": 1, "retry_after": 4, "path_prefix": "/api/enterprise/"}'
+    with start_simulator('--devices', '2', '--fault', rule) as running:
+        path = f'enterprise/{running.enterprise_id}/device/'
+        for _attempt in range(2):  # once at start, once more after a reset
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                api_get(running, path)
+            assert caught.value.code == 429
+            assert caught.value.headers['Retry-After'] == '4'
+            status, body = api_get(running, path)
+            assert status == 200 and body['count'] == 2
+            running.reset()
