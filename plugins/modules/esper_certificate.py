@@ -267,7 +267,7 @@ timed_out:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.esper.mdm.plugins.module_utils.certificate import (
+from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     ABSENT,
     CERTIFICATE_COMMANDS,
     HAS_CRYPTOGRAPHY,
@@ -291,14 +291,14 @@ from ansible_collections.esper.mdm.plugins.module_utils.certificate import (
     uninstall_command_args,
     up_to_date_reason,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.client import (
+from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_history import latest_statuses
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, run_plans
-from ansible_collections.esper.mdm.plugins.module_utils.targets import (
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import latest_statuses
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     TargetError,
     device_label,
     resolve_devices,

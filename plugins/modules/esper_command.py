@@ -456,29 +456,29 @@ timed_out:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import (
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import (
     COMMAND_NAMES,
     COMMANDS,
     normalise_command_args,
     validate_command_args,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.client import (
+from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     CommandPlan,
     exclude_already_run,
     protect_command_args,
     run_plans,
     secret_keys_for,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.device_state import plan_state_command
-from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets, scrub_text
-from ansible_collections.esper.mdm.plugins.module_utils.schedule import build_schedule_args, validate_schedule
-from ansible_collections.esper.mdm.plugins.module_utils.submission import command_type_problem
-from ansible_collections.esper.mdm.plugins.module_utils.targets import (
+from ansible_collections.esper.mdm.plugins.module_utils._device_state import plan_state_command
+from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._schedule import build_schedule_args, validate_schedule
+from ansible_collections.esper.mdm.plugins.module_utils._submission import command_type_problem
+from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     TargetError,
     device_label,
     resolve_devices,

@@ -234,17 +234,17 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMAND_NAMES
-from ansible_collections.esper.mdm.plugins.module_utils.client import (
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMAND_NAMES
+from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
     EsperNotFoundError,
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import secret_keys_for
-from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets
-from ansible_collections.esper.mdm.plugins.module_utils.submission import COMMANDS_PATH, STATUS_PATH, read_stats
-from ansible_collections.esper.mdm.plugins.module_utils.targets import TargetError, is_uuid, reference_problems, resolve_devices, resolve_groups
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import secret_keys_for
+from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets
+from ansible_collections.esper.mdm.plugins.module_utils._submission import COMMANDS_PATH, STATUS_PATH, read_stats
+from ansible_collections.esper.mdm.plugins.module_utils._targets import TargetError, is_uuid, reference_problems, resolve_devices, resolve_groups
 
 
 def argument_spec():

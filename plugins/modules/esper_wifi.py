@@ -333,16 +333,16 @@ timed_out:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMANDS
-from ansible_collections.esper.mdm.plugins.module_utils.client import (
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
+from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import CommandPlan, run_plans
-from ansible_collections.esper.mdm.plugins.module_utils.device_state import plan_state_command, read_devicestates
-from ansible_collections.esper.mdm.plugins.module_utils.masking import mask_secrets, scrub_text
-from ansible_collections.esper.mdm.plugins.module_utils.targets import (
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils._device_state import plan_state_command, read_devicestates
+from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     TargetError,
     device_label,
     groups_device_count,
@@ -352,7 +352,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.targets import (
     target_devices,
     target_problems,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.wifi import (
+from ansible_collections.esper.mdm.plugins.module_utils._wifi import (
     ADD_COMMAND,
     LOCK_COMMAND,
     RADIO_COMMAND,

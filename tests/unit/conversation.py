@@ -16,7 +16,7 @@ import json as jsonlib
 import threading
 from urllib.parse import parse_qsl, urlsplit
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient
 
 BASE_URL = 'https://acme-api.esper.cloud/api'
 API_KEY = 'test-api-key-0123456789'

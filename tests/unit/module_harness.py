@@ -20,7 +20,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.esper.mdm.plugins.module_utils import client as client_module
+from ansible_collections.esper.mdm.plugins.module_utils import _client as client_module
 from ansible_collections.esper.mdm.tests.unit.conversation import API_KEY, BASE_URL, ENTERPRISE_ID
 
 

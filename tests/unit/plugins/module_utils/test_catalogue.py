@@ -10,8 +10,8 @@ import pickle
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils import catalogue
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import (
+from ansible_collections.esper.mdm.plugins.module_utils import _catalogue as catalogue
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import (
     COMMAND_NAMES,
     COMMANDS,
     STATE_COMMANDS,

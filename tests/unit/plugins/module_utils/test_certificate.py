@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of module_utils/certificate.py: PKCS#12 parsing, the history rules, the Android 9 rule, masking."""
+"""Unit tests of module_utils/_certificate.py: PKCS#12 parsing, the history rules, the Android 9 rule, masking."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils import certificate
-from ansible_collections.esper.mdm.plugins.module_utils.certificate import (
+from ansible_collections.esper.mdm.plugins.module_utils import _certificate as certificate
+from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     ABSENT,
     PRESENT,
     UNKNOWN,
@@ -34,7 +34,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.certificate import (
     uninstall_command_args,
     up_to_date_reason,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
 from ansible_collections.esper.mdm.tests import certificates
 
 PASSWORD = 'S3cret-bundle-pw'

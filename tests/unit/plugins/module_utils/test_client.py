@@ -15,8 +15,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from ansible_collections.esper.mdm.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.esper.mdm.plugins.module_utils import client as client_module
-from ansible_collections.esper.mdm.plugins.module_utils.client import (
+from ansible_collections.esper.mdm.plugins.module_utils import _client as client_module
+from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
     EsperAuthError,
     EsperClient,
@@ -30,7 +30,7 @@ from ansible_collections.esper.mdm.plugins.module_utils.client import (
     connection_argument_spec,
     parse_iso8601,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
     BASE_URL,

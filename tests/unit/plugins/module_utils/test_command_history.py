@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for plugins/module_utils/command_history.py."""
+"""Unit tests for plugins/module_utils/_command_history.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.command_history import (
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import (
     find_requests,
     is_open,
     is_success,

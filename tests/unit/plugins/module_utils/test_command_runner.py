@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient, EsperValidationError
-from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient, EsperValidationError
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     CommandPlan,
     exclude_already_run,
     protect_command_args,
@@ -18,8 +18,8 @@ from ansible_collections.esper.mdm.plugins.module_utils.command_runner import (
     same_request_filter,
     secret_values,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
-from ansible_collections.esper.mdm.plugins.module_utils.submission import build_requests, empty_stats
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._submission import build_requests, empty_stats
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
     BASE_URL,

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for plugins/module_utils/device_state.py."""
+"""Unit tests for plugins/module_utils/_device_state.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMANDS, StateSpec
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError, EsperClient, EsperNotFoundError
-from ansible_collections.esper.mdm.plugins.module_utils.device_state import (
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS, StateSpec
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperAuthError, EsperClient, EsperNotFoundError
+from ansible_collections.esper.mdm.plugins.module_utils._device_state import (
     desired_value,
     for_each_device,
     plan_state_command,

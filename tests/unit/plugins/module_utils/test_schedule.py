@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.schedule import (
+from ansible_collections.esper.mdm.plugins.module_utils._schedule import (
     build_schedule_args,
     canonical_day,
     parse_datetime,

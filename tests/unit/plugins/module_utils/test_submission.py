@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient, EsperValidationError
-from ansible_collections.esper.mdm.plugins.module_utils import submission
-from ansible_collections.esper.mdm.plugins.module_utils.submission import (
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient, EsperValidationError
+from ansible_collections.esper.mdm.plugins.module_utils import _submission as submission
+from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     STATE_KEYS,
     SubmissionError,
     WaitResult,

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for plugins/module_utils/targets.py: every request is scripted and checked."""
+"""Unit tests for plugins/module_utils/_targets.py: every request is scripted and checked."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperAuthError
-from ansible_collections.esper.mdm.plugins.module_utils.targets import (
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperAuthError
+from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     TargetError,
     device_api_level,
     device_label,

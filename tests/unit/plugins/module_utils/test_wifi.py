@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for plugins/module_utils/wifi.py: validation, wire format, fingerprints, planning and reads."""
+"""Unit tests for plugins/module_utils/_wifi.py: validation, wire format, fingerprints, planning and reads."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils import wifi
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperClient, EsperNotFoundError
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK, mask_secrets
+from ansible_collections.esper.mdm.plugins.module_utils import _wifi as wifi
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient, EsperNotFoundError
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, mask_secrets
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
     BASE_URL,

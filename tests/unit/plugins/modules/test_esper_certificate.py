@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils.certificate import encode_base64
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._certificate import encode_base64
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
 from ansible_collections.esper.mdm.plugins.modules import esper_certificate
 from ansible_collections.esper.mdm.tests import certificates
 from ansible_collections.esper.mdm.tests.unit.conversation import (

@@ -12,10 +12,10 @@ import pytest
 import requests
 from ansible.module_utils import basic
 
-from ansible_collections.esper.mdm.plugins.module_utils import device_state
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMAND_NAMES
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
-from ansible_collections.esper.mdm.plugins.module_utils.submission import build_requests, empty_stats
+from ansible_collections.esper.mdm.plugins.module_utils import _device_state as device_state
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMAND_NAMES
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._submission import build_requests, empty_stats
 from ansible_collections.esper.mdm.plugins.modules import esper_command
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     ENTERPRISE_ID,

@@ -10,9 +10,9 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMAND_NAMES
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
-from ansible_collections.esper.mdm.plugins.module_utils.submission import empty_stats
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMAND_NAMES
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._submission import empty_stats
 from ansible_collections.esper.mdm.plugins.modules import esper_command_info
 from ansible_collections.esper.mdm.tests.unit.conversation import BASE_URL, ENTERPRISE_ID, Conversation, Exchange, content, page
 from ansible_collections.esper.mdm.tests.unit.module_harness import run_module

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils import wifi
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils import _wifi as wifi
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
 from ansible_collections.esper.mdm.plugins.modules import esper_wifi
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     ENTERPRISE_ID,

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """Read each device's current setting so state commands are sent only where they change something (CONTRACT §7.3).
 
 Setting a state the device is already in can make the command fail on the device (§9.4), so state commands
@@ -12,8 +15,8 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperNotFoundError
-from ansible_collections.esper.mdm.plugins.module_utils.targets import device_label
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperNotFoundError
+from ansible_collections.esper.mdm.plugins.module_utils._targets import device_label
 
 DEVICESTATE_PATH = 'device/v0/devices/%s/devicestate'
 

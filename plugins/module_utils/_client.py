@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """The one HTTP client of the collection: EsperClient, its typed errors, and the connection options.
 
 Everything that talks to the Esper API goes through EsperClient.request(): it adds the Bearer
@@ -24,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK, SECRET_KEYS, mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, SECRET_KEYS, mask_secrets, scrub_text
 
 try:
     from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """Check mode, submission, waiting and result assembly shared by every module that sends commands.
 
 A module works out *what* to send as a list of CommandPlan objects; run_plans() does the rest and
@@ -10,11 +13,11 @@ returns the result dict, so every command module reports the same keys in the sa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import normalise_command_args, secret_arg_names
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperApiError
-from ansible_collections.esper.mdm.plugins.module_utils.command_history import is_open, is_success, latest_statuses
-from ansible_collections.esper.mdm.plugins.module_utils.masking import SECRET_KEYS, mask_secrets, scrub_text
-from ansible_collections.esper.mdm.plugins.module_utils.submission import (
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import normalise_command_args, secret_arg_names
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperApiError
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success, latest_statuses
+from ansible_collections.esper.mdm.plugins.module_utils._masking import SECRET_KEYS, mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     SubmissionError,
     build_requests,
     describe_outcome,

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """Validation and wire format of a command's schedule and schedule_args (CONTRACT section 2.2)."""
 
 from __future__ import absolute_import, division, print_function
@@ -9,7 +12,7 @@ __metaclass__ = type
 import datetime
 import re
 
-from ansible_collections.esper.mdm.plugins.module_utils.catalogue import COMMANDS
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
 
 IMMEDIATE = 'IMMEDIATE'
 WINDOW = 'WINDOW'

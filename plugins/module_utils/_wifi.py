@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """Wi-Fi access points for esper_wifi: validation, wire format, settings fingerprints and planning.
 
 Everything here except the two ``read_*`` functions is pure, so the rules can be tested alone.
@@ -15,13 +18,13 @@ import hashlib
 import json
 import string
 
-from ansible_collections.esper.mdm.plugins.module_utils.command_history import (
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import (
     is_open,
     is_success,
     latest_statuses,
 )
-from ansible_collections.esper.mdm.plugins.module_utils.device_state import for_each_device
-from ansible_collections.esper.mdm.plugins.module_utils.targets import device_label
+from ansible_collections.esper.mdm.plugins.module_utils._device_state import for_each_device
+from ansible_collections.esper.mdm.plugins.module_utils._targets import device_label
 
 # ---------------------------------------------------------------------------------------------
 # Options

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """Turn the devices and groups a user names into Esper DeviceInfo and DeviceGroup dicts (CONTRACT §7.2, §7.4).
 
 Names are resolved with one paginated listing per kind, never one request per name, and every bad reference
@@ -13,7 +16,7 @@ __metaclass__ = type
 import difflib
 import re
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import EsperNotFoundError
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperNotFoundError
 
 UUID_PATTERN = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 # A reference shaped like a UUID (8-4-4-4-12 letters or digits), or a long run of hex digits and dashes: a UUID

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """What each device last got for a command: the newest matching command request and its status there.
 
 esper_command's ``once``, esper_certificate and esper_wifi use this to decide whether a device still needs a
@@ -10,7 +13,7 @@ command (CONTRACT §2.3, §3.1).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.esper.mdm.plugins.module_utils.client import parse_iso8601
+from ansible_collections.esper.mdm.plugins.module_utils._client import parse_iso8601
 
 COMMANDS_PATH = 'commands/v0/commands/'
 STATUS_PATH = 'commands/v0/status/'

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """Turning a command into Command Request bodies, sending them, and waiting for the devices (§2, §3)."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to the esper.mdm collection: the interfaces in this file may change in any release, without
+# notice or deprecation. Other collections and playbooks must not import it.
 """PKCS#12 bundles and the certificate history rules of esper_certificate (CONTRACT §6).
 
 No Esper API lists the certificates installed on a device, so a device's certificate state is read from the
@@ -28,9 +31,9 @@ except ImportError:
 else:
     HAS_CRYPTOGRAPHY = True
 
-from ansible_collections.esper.mdm.plugins.module_utils.command_history import is_open, is_success
-from ansible_collections.esper.mdm.plugins.module_utils.masking import MASK, scrub_text
-from ansible_collections.esper.mdm.plugins.module_utils.targets import device_api_level, device_platform
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._targets import device_api_level, device_platform
 
 INSTALL_COMMAND = 'INSTALL_CERTIFICATE'
 UNINSTALL_COMMAND = 'UNINSTALL_CERTIFICATE'
