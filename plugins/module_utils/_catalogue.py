@@ -639,6 +639,17 @@ def describe_commands():
     return dict((name, describe_command(COMMANDS[name])) for name in COMMAND_NAMES)
 
 
+def command_for_state(state_spec):
+    """The name of the command whose StateSpec is state_spec, or None when no command of the catalogue has it."""
+    for name in STATE_COMMANDS:
+        if COMMANDS[name].state is state_spec:
+            return name
+    for name in STATE_COMMANDS:
+        if COMMANDS[name].state == state_spec:
+            return name
+    return None
+
+
 def state_commands():
     """Return a dict command name -> StateSpec for every command whose effect can be read back from the device."""
     return dict((name, COMMANDS[name].state) for name in STATE_COMMANDS)

@@ -13,6 +13,7 @@ command (CONTRACT §2.3, §3.1).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import normalise_command_args
 from ansible_collections.esper.mdm.plugins.module_utils._client import parse_iso8601
 
 COMMANDS_PATH = 'commands/v0/commands/'
@@ -37,6 +38,20 @@ def request_order_key(request, status=None):
     created = parse_iso8601(request.get('created_at')) if isinstance(request, dict) else None
     updated = parse_iso8601(status.get('updated_at')) if isinstance(status, dict) else None
     return (float('-inf') if created is None else created, float('-inf') if updated is None else updated)
+
+
+def same_request_filter(command, command_args):
+    """A request_filter accepting requests of command whose normalised command_args equal these."""
+    wanted = normalise_command_args(command, command_args)
+
+    def accept(request):
+        if request.get('command') != command:
+            return False
+        try:
+            return normalise_command_args(command, request.get('command_args') or {}) == wanted
+        except ValueError:
+            return False  # stored arguments that no longer validate cannot be the same request
+    return accept
 
 
 def _names(command_names):

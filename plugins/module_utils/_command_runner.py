@@ -13,9 +13,9 @@ returns the result dict, so every command module reports the same keys in the sa
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.esper.mdm.plugins.module_utils._catalogue import normalise_command_args, secret_arg_names
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import secret_arg_names
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperApiError
-from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success, latest_statuses
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success, latest_statuses, same_request_filter
 from ansible_collections.esper.mdm.plugins.module_utils._masking import SECRET_KEYS, mask_secrets, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     SubmissionError,
@@ -209,20 +209,6 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
     if problems:
         result['failure_message'] = scrub_text('; '.join(problems), secrets)
     return result
-
-
-def same_request_filter(command, command_args):
-    """A request_filter for command_history accepting requests of command whose normalised command_args equal these."""
-    wanted = normalise_command_args(command, command_args)
-
-    def accept(request):
-        if request.get('command') != command:
-            return False
-        try:
-            return normalise_command_args(command, request.get('command_args') or {}) == wanted
-        except ValueError:
-            return False  # stored arguments that no longer validate cannot be the same request
-    return accept
 
 
 def exclude_already_run(client, command, command_args, device_ids, device_names=None):

@@ -7,7 +7,9 @@
 """Read each device's current setting so state commands are sent only where they change something (CONTRACT §7.3).
 
 Setting a state the device is already in can make the command fail on the device (§9.4), so state commands
-compare the desired value with the device's current one first.
+compare the desired value with the device's current one first. An offline device keeps reporting its old value
+while the command waits for it, so a device whose newest open request of the command is an identical one is not
+sent another (§3.1).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +17,9 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import command_for_state
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperNotFoundError
+from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, latest_statuses, same_request_filter
 from ansible_collections.esper.mdm.plugins.module_utils._targets import device_label
 
 DEVICESTATE_PATH = 'device/v0/devices/%s/devicestate'
@@ -158,15 +162,44 @@ def _diff_key(diff, device):
     return label
 
 
-def plan_state_command(client, devices, state_spec, command_args, workers=8, notes=None, states=None):
-    """Split devices into those that need the state command and those already in the desired state.
+def open_identical_requests(client, command, command_args, device_ids):
+    """device id -> {'request', 'status'} for each device whose newest open request of command is identical to this one.
+
+    Open means queued .. scheduled (§3.1): the device has not run it yet, typically because it is offline. Only the
+    newest open request of the command counts, so an open identical request followed by an open one with other
+    arguments (60, then 30, now 60 again) does not stop the new one: the device would end at 30. One listing of the
+    command's requests and their open statuses for these devices; nothing is read when device_ids is empty.
+    """
+    device_ids = list(device_ids or [])
+    if not device_ids:
+        return {}
+    identical = same_request_filter(command, command_args)
+    newest_open = latest_statuses(client, [command], device_ids, status_filter=is_open)
+    return dict((device_id, found) for device_id, found in newest_open.items() if identical(found.get('request') or {}))
+
+
+def _open_request_skip(device, command, found):
+    status = found.get('status') or {}
+    request_id = (found.get('request') or {}).get('id') or status.get('request')
+    return {'device': _device_id(device), 'device_name': device_label(device),
+            'reason': 'an identical %s request %s is still open (%s)' % (command, request_id, status.get('state')),
+            'command_id': request_id}
+
+
+def plan_state_command(client, devices, state_spec, command_args, workers=8, notes=None, states=None, command=None):
+    """Split devices into those that need the state command and those already in, or on the way to, the desired state.
 
     Returns (to_send, skipped, diff_before, diff_after):
-    to_send: device dicts whose current value differs from the desired one or is unknown;
-    skipped: [{'device': id, 'device_name': label, 'reason': 'already <field>=<value>'}];
+    to_send: device dicts whose current value differs from the desired one or is unknown, and that have no identical
+    request of the command still open;
+    skipped, in the order of devices: [{'device': id, 'device_name': label, 'reason': 'already <field>=<value>'}], or
+    for a device whose newest open request of the command is identical (an offline device still reports its old
+    value) {'device', 'device_name', 'reason': 'an identical <COMMAND> request <id> is still open (<state>)', 'command_id'};
     diff_before / diff_after: device label -> {field: current} / {field: desired}, for devices in to_send.
     states: read_devicestates() output for these devices; when given, a 'devicestate' state_spec is planned from
     it without any request (and notes get nothing: read_devicestates noted the devices without state).
+    command: the command name; by default the catalogue command whose StateSpec is state_spec (with none, the open
+    request check is left out). The command history is read only when some device differs.
     """
     devices = list(devices or [])
     desired = desired_value(state_spec, command_args)
@@ -174,19 +207,28 @@ def plan_state_command(client, devices, state_spec, command_args, workers=8, not
         current_values = _field_values(devices, states, state_spec.field)
     else:
         current_values = read_current_values(client, devices, state_spec, workers=workers, notes=notes)
+    field = state_spec.field
+    differing = [device for device in devices if not _same_value(current_values.get(_device_id(device)), desired)]
+    if command is None:
+        command = command_for_state(state_spec)
+    open_requests = {}
+    if command is not None and differing:
+        open_requests = open_identical_requests(client, command, command_args, [str(_device_id(device)) for device in differing])
     to_send = []
     skipped = []
     diff_before = {}
     diff_after = {}
-    field = state_spec.field
     for device in devices:
         current = current_values.get(_device_id(device))
+        found = open_requests.get(str(_device_id(device)))
         if _same_value(current, desired):
             skipped.append({'device': _device_id(device), 'device_name': device_label(device),
                             'reason': 'already %s=%s' % (field, _format_value(current))})
-            continue
-        to_send.append(device)
-        key = _diff_key(diff_before, device)
-        diff_before[key] = {field: current}
-        diff_after[key] = {field: desired}
+        elif found:
+            skipped.append(_open_request_skip(device, command, found))
+        else:
+            to_send.append(device)
+            key = _diff_key(diff_before, device)
+            diff_before[key] = {field: current}
+            diff_after[key] = {field: desired}
     return to_send, skipped, diff_before, diff_after

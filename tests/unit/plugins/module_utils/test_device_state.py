@@ -28,6 +28,8 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     UnorderedSession,
     content,
     device_id,
+    page,
+    request_id,
     refuse_sleep as fake_sleep,
 )
 
@@ -60,6 +62,32 @@ def settings(**values):
 
 def not_found(number):
     return Exchange('GET', state_path(number), status=404, body=content({}, code=404, message='Device not found'))
+
+
+COMMANDS_PATH = 'commands/v0/commands/'
+STATUS_PATH = 'commands/v0/status/'
+
+
+def history(command, requests=()):
+    """The listing of command's requests that the open-request check reads (one page)."""
+    return Exchange('GET', COMMANDS_PATH, params={'command': command}, params_subset=True, body=page(list(requests)))
+
+
+def command_request(number, command, args, created_at):
+    return {'id': request_id(number), 'command': command, 'command_type': 'DEVICE', 'devices': [], 'groups': [],
+            'command_args': args, 'schedule': 'IMMEDIATE', 'created_at': created_at}
+
+
+def status(request_number, device_number, state, updated_at='2025-05-01T10:00:09Z'):
+    return {'id': 'st-%d-%d' % (request_number, device_number), 'request': request_id(request_number),
+            'device': device_id(device_number), 'state': state, 'reason': '', 'created_at': '2025-05-01T10:00:01Z',
+            'updated_at': updated_at}
+
+
+def statuses(request_numbers, device_numbers, items):
+    params = {'request': ','.join(request_id(n) for n in request_numbers),
+              'device': ','.join(device_id(n) for n in device_numbers)}
+    return Exchange('GET', STATUS_PATH, params=params, params_subset=True, body=page(items))
 
 
 # --- for_each_device -------------------------------------------------------------------------
@@ -172,6 +200,8 @@ def test_two_settings_are_planned_from_one_devicestate_read_per_device():
     conversation = Conversation([
         Exchange('GET', state_path(1), body=settings(wifi_state=False, use_only_saved_ap=True)),
         Exchange('GET', state_path(2), body=settings(wifi_state=True, use_only_saved_ap=False)),
+        history('SET_WIFI_STATE'),
+        history('USE_ONLY_SAVED_WIFI_AP'),
     ])
     client = make_client(conversation)
     devices = [device(1), device(2)]
@@ -180,7 +210,7 @@ def test_two_settings_are_planned_from_one_devicestate_read_per_device():
     radio = plan_state_command(client, devices, WIFI, {'wifi_state': True}, notes=notes, states=states)
     lock = plan_state_command(client, devices, SAVED_ONLY, {'use_only_saved_ap': True}, notes=notes, states=states)
     conversation.assert_done()
-    assert len(conversation.requests) == 2
+    assert conversation.count('GET', 'device/') == 2
     assert [d['id'] for d in radio[0]] == [device_id(1)] and radio[2] == {'device-1': {'wifi_state': False}}
     assert [d['id'] for d in lock[0]] == [device_id(2)] and lock[2] == {'device-2': {'use_only_saved_ap': False}}
     assert notes == []
@@ -188,8 +218,10 @@ def test_two_settings_are_planned_from_one_devicestate_read_per_device():
 
 def test_plan_state_command_treats_a_device_missing_from_states_as_unknown():
     states = {device_id(1): settings(wifi_state=True), device_id(2): None}
-    to_send, skipped, before, after = plan_state_command(make_client(Conversation([])), [device(1), device(2), device(3)],
+    conversation = Conversation([history('SET_WIFI_STATE')])
+    to_send, skipped, before, after = plan_state_command(make_client(conversation), [device(1), device(2), device(3)],
                                                          WIFI, {'wifi_state': True}, states=states)
+    conversation.assert_done()
     assert [d['id'] for d in to_send] == [device_id(2), device_id(3)]
     assert skipped == [{'device': device_id(1), 'device_name': 'device-1', 'reason': 'already wifi_state=true'}]
     assert before == {'device-2': {'wifi_state': None}, 'device-3': {'wifi_state': None}}
@@ -298,6 +330,7 @@ def test_plan_state_command_sends_only_where_the_value_differs_or_is_unknown():
         Exchange('GET', state_path(2), body=content(settings(brightness_scale=30))),
         not_found(3),
         Exchange('GET', state_path(4), body={'wifi_state': True}),
+        history('SET_BRIGHTNESS_SCALE'),
     ])
     devices = [device(1, 'till-1'), device(2, 'till-2'), device(3, 'till-3'), device(4, 'till-4')]
     notes = []
@@ -317,6 +350,7 @@ def test_plan_state_command_formats_booleans_and_does_not_confuse_them_with_numb
     conversation = Conversation([
         Exchange('GET', state_path(1), body=settings(wifi_state=False)),
         Exchange('GET', state_path(2), body=settings(wifi_state=0)),
+        history('SET_WIFI_STATE'),
     ])
     to_send, skipped, before, after = plan_state_command(make_client(conversation), [device(1), device(2)], WIFI,
                                                          {'wifi_state': False}, workers=1)
@@ -335,8 +369,8 @@ def test_plan_state_command_treats_a_numeric_string_and_its_number_as_the_same_s
     conversation.assert_done()
 
 
-def test_plan_state_command_from_device_info_needs_no_request_and_keeps_same_names_apart():
-    conversation = Conversation([])
+def test_plan_state_command_from_device_info_reads_no_state_and_keeps_same_names_apart():
+    conversation = Conversation([history('SET_TIMEZONE')])
     devices = [device(1, 'kiosk', timezone='UTC'), device(2, 'kiosk', timezone='Asia/Tokyo'),
                device(3, 'kiosk', timezone='Europe/Paris')]
     to_send, skipped, before, after = plan_state_command(make_client(conversation), devices, TIMEZONE,
@@ -346,3 +380,119 @@ def test_plan_state_command_from_device_info_needs_no_request_and_keeps_same_nam
     assert before == {'kiosk': {'timezone_string': 'UTC'}, 'kiosk (%s)' % device_id(3): {'timezone_string': 'Europe/Paris'}}
     assert after == {'kiosk': {'timezone_string': 'Asia/Tokyo'}, 'kiosk (%s)' % device_id(3): {'timezone_string': 'Asia/Tokyo'}}
     conversation.assert_done()
+
+
+# --- identical requests still open (an offline device still reports its old value) ------------------------------
+
+def test_device_with_an_identical_open_request_is_skipped_with_the_request_named():
+    brightness_60 = command_request(7, 'SET_BRIGHTNESS_SCALE', {'brightness_value': 60}, '2025-05-01T10:00:00Z')
+    conversation = Conversation([
+        Exchange('GET', state_path(1), body=settings(brightness_scale=30)),
+        Exchange('GET', state_path(2), body=settings(brightness_scale=30)),
+        Exchange('GET', state_path(3), body=settings(brightness_scale=60)),
+        history('SET_BRIGHTNESS_SCALE', [brightness_60]),
+        # Only the devices that differ are looked up.
+        statuses([7], [1, 2], [status(7, 1, 'Command Queued'), status(7, 2, 'Command Success')]),
+    ])
+    devices = [device(1, 'offline-till'), device(2, 'online-till'), device(3, 'done-till')]
+    to_send, skipped, before, after = plan_state_command(make_client(conversation), devices, BRIGHTNESS,
+                                                         {'brightness_value': 60}, workers=1)
+    conversation.assert_done()
+    # device 2 ran it but reports 30 again (changed on the device since): it gets the command again.
+    assert [d['id'] for d in to_send] == [device_id(2)]
+    assert skipped == [
+        {'device': device_id(1), 'device_name': 'offline-till', 'command_id': request_id(7),
+         'reason': 'an identical SET_BRIGHTNESS_SCALE request %s is still open (Command Queued)' % request_id(7)},
+        {'device': device_id(3), 'device_name': 'done-till', 'reason': 'already brightness_scale=60'},
+    ]
+    assert before == {'online-till': {'brightness_scale': 30}} and after == {'online-till': {'brightness_scale': 60}}
+
+
+@pytest.mark.parametrize('state', ['Command Initiated', 'Command Acknowledged', 'Command In Progress', 'Command Scheduled'])
+def test_every_open_state_counts_as_open(state):
+    wifi_off = command_request(3, 'SET_WIFI_STATE', {'wifi_state': False}, '2025-05-01T10:00:00Z')
+    conversation = Conversation([history('SET_WIFI_STATE', [wifi_off]), statuses([3], [1], [status(3, 1, state)])])
+    to_send, skipped, dummy, dummy = plan_state_command(make_client(conversation), [device(1)], WIFI, {'wifi_state': False},
+                                                        states={device_id(1): settings(wifi_state=True)})
+    conversation.assert_done()
+    assert to_send == []
+    assert skipped[0]['reason'] == 'an identical SET_WIFI_STATE request %s is still open (%s)' % (request_id(3), state)
+    assert skipped[0]['command_id'] == request_id(3)
+
+
+@pytest.mark.parametrize('state', ['Command Failure', 'Command Timeout', 'Command Cancelled', 'Command Success'])
+def test_an_identical_request_that_is_no_longer_open_does_not_skip(state):
+    brightness_60 = command_request(7, 'SET_BRIGHTNESS_SCALE', {'brightness_value': 60}, '2025-05-01T10:00:00Z')
+    conversation = Conversation([history('SET_BRIGHTNESS_SCALE', [brightness_60]), statuses([7], [1], [status(7, 1, state)])])
+    to_send, skipped, before, dummy = plan_state_command(make_client(conversation), [device(1)], BRIGHTNESS,
+                                                         {'brightness_value': 60}, states={device_id(1): settings(brightness_scale=30)})
+    conversation.assert_done()
+    assert [d['id'] for d in to_send] == [device_id(1)] and skipped == []
+    assert before == {'device-1': {'brightness_scale': 30}}
+
+
+def test_an_open_request_with_other_arguments_does_not_skip():
+    brightness_80 = command_request(7, 'SET_BRIGHTNESS_SCALE', {'brightness_value': 80}, '2025-05-01T10:00:00Z')
+    conversation = Conversation([history('SET_BRIGHTNESS_SCALE', [brightness_80]), statuses([7], [1], [status(7, 1, 'Command Queued')])])
+    to_send, skipped, dummy, dummy = plan_state_command(make_client(conversation), [device(1)], BRIGHTNESS,
+                                                        {'brightness_value': 60}, states={device_id(1): settings(brightness_scale=30)})
+    conversation.assert_done()
+    assert [d['id'] for d in to_send] == [device_id(1)] and skipped == []
+
+
+def test_a_newer_open_request_with_other_arguments_wins_over_an_older_identical_one():
+    """60 then 30 are queued for an offline device; asking for 60 again must send it, or the device ends at 30."""
+    brightness_60 = command_request(7, 'SET_BRIGHTNESS_SCALE', {'brightness_value': 60}, '2025-05-01T10:00:00Z')
+    brightness_30 = command_request(8, 'SET_BRIGHTNESS_SCALE', {'brightness_value': 30}, '2025-05-01T11:00:00Z')
+    conversation = Conversation([
+        history('SET_BRIGHTNESS_SCALE', [brightness_60, brightness_30]),
+        statuses([8, 7], [1], [status(7, 1, 'Command Queued'), status(8, 1, 'Command Queued')]),
+    ])
+    to_send, skipped, dummy, dummy = plan_state_command(make_client(conversation), [device(1)], BRIGHTNESS,
+                                                        {'brightness_value': 60}, states={device_id(1): settings(brightness_scale=45)})
+    conversation.assert_done()
+    assert [d['id'] for d in to_send] == [device_id(1)] and skipped == []
+
+
+def test_identical_arguments_are_compared_normalised():
+    """A stored "60" (string) is the same request as 60; the group-targeted request counts by its device status."""
+    stored = command_request(7, 'SET_BRIGHTNESS_SCALE', {'brightness_value': '60'}, '2025-05-01T10:00:00Z')
+    stored['command_type'] = 'GROUP'
+    conversation = Conversation([history('SET_BRIGHTNESS_SCALE', [stored]), statuses([7], [1], [status(7, 1, 'Command Queued')])])
+    to_send, skipped, dummy, dummy = plan_state_command(make_client(conversation), [device(1)], BRIGHTNESS,
+                                                        {'brightness_value': 60}, states={device_id(1): settings(brightness_scale=30)})
+    conversation.assert_done()
+    assert to_send == [] and skipped[0]['command_id'] == request_id(7)
+
+
+def test_no_history_is_read_when_every_device_is_already_in_the_desired_state():
+    conversation = Conversation([Exchange('GET', state_path(1), body=settings(brightness_scale=60)),
+                                 Exchange('GET', state_path(2), body=settings(brightness_scale=60))])
+    to_send, skipped, dummy, dummy = plan_state_command(make_client(conversation), [device(1), device(2)], BRIGHTNESS,
+                                                        {'brightness_value': 60}, workers=1)
+    conversation.assert_done()
+    assert len(conversation.requests) == 2
+    assert to_send == [] and [entry['reason'] for entry in skipped] == ['already brightness_scale=60'] * 2
+
+
+def test_no_history_is_read_without_devices():
+    conversation = Conversation([])
+    assert plan_state_command(make_client(conversation), [], BRIGHTNESS, {'brightness_value': 60}) == ([], [], {}, {})
+    assert conversation.requests == []
+
+
+def test_a_state_spec_outside_the_catalogue_is_planned_without_the_history():
+    custom = StateSpec('devicestate', 'brightness_scale', 'level', None)
+    conversation = Conversation([])
+    to_send, dummy, dummy, dummy = plan_state_command(make_client(conversation), [device(1)], custom, {'level': 70},
+                                                      states={device_id(1): settings()})
+    assert [d['id'] for d in to_send] == [device_id(1)] and conversation.requests == []
+
+
+def test_the_command_can_be_named_explicitly():
+    custom = StateSpec('devicestate', 'brightness_scale', 'brightness_value', None)
+    conversation = Conversation([history('SET_BRIGHTNESS_SCALE')])
+    to_send, dummy, dummy, dummy = plan_state_command(make_client(conversation), [device(1)], custom, {'brightness_value': 70},
+                                                      states={device_id(1): settings()}, command='SET_BRIGHTNESS_SCALE')
+    conversation.assert_done()
+    assert [d['id'] for d in to_send] == [device_id(1)]

@@ -70,6 +70,11 @@ def devicestate(number, **values):
     return Exchange('GET', 'device/v0/devices/%s/devicestate' % device_id(number), body=values)
 
 
+def open_requests(command, requests_found=()):
+    """The look-up of identical requests still open, made by a state command that sends something."""
+    return Exchange('GET', 'commands/v0/commands/', params={'command': command}, params_subset=True, body=page(list(requests_found)))
+
+
 def created(command_id, body=None, created_at='2025-05-01T10:00:00Z'):
     return dict(body or {}, id=command_id, created_at=created_at, created_by='42', reason='')
 
@@ -337,6 +342,7 @@ def test_state_command_expands_groups_and_sends_only_to_differing_devices(sequen
         devicestate(1, wifi_state=True),
         devicestate(2, wifi_state=False),
         devicestate(3, wifi_state=True),
+        open_requests('SET_WIFI_STATE'),
         post(CMD_1, body),
         stats(CMD_1, success=1),
     ], diff=True)
@@ -351,12 +357,35 @@ def test_state_command_check_mode_reads_state_and_shows_the_diff(sequential_stat
         device_listing(),
         devicestate(1, rotation_state='AUTO'),
         devicestate(2, rotation_state='PORTRAIT_ONLY'),
+        open_requests('SET_ROTATION_STATE'),
     ], check_mode=True, diff=True)
     assert result['posts'] == 0
     assert result['changed'] is True
     assert result['request'] == body_for('SET_ROTATION_STATE', [device_id(1)], command_args={'rotate_state': 1})
     assert result['diff'] == {'before': {'kiosk-0001': {'rotation_state': 'AUTO'}},
                               'after': {'kiosk-0001': {'rotation_state': 'PORTRAIT_ONLY'}}}
+
+
+def test_state_command_is_not_queued_again_for_a_device_with_an_identical_open_request(sequential_state_reads):
+    queued = created(OLD_1, body_for('SET_BRIGHTNESS_SCALE', [device_id(1)], command_args={'brightness_value': 60}))
+    body = body_for('SET_BRIGHTNESS_SCALE', [device_id(2)], command_args={'brightness_value': 60})
+    result = run({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': 60},
+                  'devices': ['kiosk-0001', 'kiosk-0002', 'kiosk-0003']}, [
+        device_listing(),
+        devicestate(1, brightness_scale=30),
+        devicestate(2, brightness_scale=30),
+        devicestate(3, brightness_scale=60),
+        open_requests('SET_BRIGHTNESS_SCALE', [queued]),
+        statuses({'request': OLD_1, 'device': '%s,%s' % (device_id(1), device_id(2))}, [status(OLD_1, 1, 'Command Queued')]),
+        post(CMD_1, body),
+        stats(CMD_1, success=1),
+    ], diff=True)
+    assert result['request'] == body
+    assert result['skipped_devices'] == [
+        {'device': device_id(1), 'device_name': 'kiosk-0001', 'command_id': OLD_1,
+         'reason': 'an identical SET_BRIGHTNESS_SCALE request %s is still open (Command Queued)' % OLD_1},
+        {'device': device_id(3), 'device_name': 'kiosk-0003', 'reason': 'already brightness_scale=60'}]
+    assert result['diff'] == {'before': {'kiosk-0002': {'brightness_scale': 30}}, 'after': {'kiosk-0002': {'brightness_scale': 60}}}
 
 
 def test_timezone_is_compared_with_the_device_record_without_extra_reads():

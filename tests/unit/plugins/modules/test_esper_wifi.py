@@ -66,6 +66,11 @@ def devicestate(number, **values):
     return Exchange('GET', 'device/v0/devices/%s/devicestate' % device_id(number), body=values)
 
 
+def open_requests(command, requests=()):
+    """The look-up of identical requests still open, made for a setting that some device needs."""
+    return Exchange('GET', COMMANDS_PATH, params={'command': command}, params_subset=True, body=page(list(requests)))
+
+
 def wire(ssid='Corp', password=PASSWORD, security='WPA2'):
     return {'wifi_ssid': ssid, 'wifi_security_type': security, 'wifi_password': password, 'hidden': False}
 
@@ -297,6 +302,7 @@ def test_all_three_commands_in_order_only_where_needed():
         [resolve(1), resolve(2), detail(1, ['Corp']), detail(2, []),
          history_listing([add_request(7, [wire()])]), status_listing([command_id(7)], [1, 2], [success(7, 1)]),
          devicestate(1, wifi_state=False, use_only_saved_ap=True), devicestate(2, wifi_state=True, use_only_saved_ap=False),
+         open_requests('SET_WIFI_STATE'), open_requests('USE_ONLY_SAVED_WIFI_AP'),
          post(add, 1), post(radio, 2), post(lock, 3),
          stats(1, success=1), stats(2, success=1), stats(3, success=1)],
         diff=True)
@@ -334,6 +340,7 @@ def test_the_radio_and_the_lock_are_planned_from_one_devicestate_read_per_device
         [resolve(1), resolve(2), resolve(3),
          devicestate(1, wifi_state=True, use_only_saved_ap=False), devicestate(2, wifi_state=False, use_only_saved_ap=True),
          missing,
+         open_requests('SET_WIFI_STATE'), open_requests('USE_ONLY_SAVED_WIFI_AP'),
          post(body('SET_WIFI_STATE', {'wifi_state': True}, [2, 3]), 1),
          post(body('USE_ONLY_SAVED_WIFI_AP', {'use_only_saved_ap': False}, [2, 3]), 2),
          stats(1, success=2), stats(2, success=2)])
@@ -344,6 +351,28 @@ def test_the_radio_and_the_lock_are_planned_from_one_devicestate_read_per_device
         (device_id(1), 'already wifi_state=true'), (device_id(1), 'already use_only_saved_ap=false')]
     # The device without state is noted once, not once per setting.
     assert result['warnings'] == ['device kiosk-03 has no device state (HTTP 404); its current settings are unknown']
+
+
+def test_a_setting_still_queued_for_an_offline_device_is_not_queued_again():
+    radio_on = dict(body('SET_WIFI_STATE', {'wifi_state': True}, [1]), id=command_id(7), created_at='2025-05-01T10:00:00Z')
+    lock_off = dict(body('USE_ONLY_SAVED_WIFI_AP', {'use_only_saved_ap': True}, [1, 2]), id=command_id(8),
+                    created_at='2025-05-01T10:00:00Z')
+    queued = dict(success(7, 1), state='Command Queued')
+    result, conversation = run(
+        {'devices': [device_id(1), device_id(2)], 'enabled': True, 'only_saved_networks': False},
+        [resolve(1), resolve(2),
+         devicestate(1, wifi_state=False, use_only_saved_ap=True), devicestate(2, wifi_state=False, use_only_saved_ap=True),
+         open_requests('SET_WIFI_STATE', [radio_on]), status_listing([command_id(7)], [1, 2], [queued]),
+         # An open request with other settings does not count.
+         open_requests('USE_ONLY_SAVED_WIFI_AP', [lock_off]), status_listing([command_id(8)], [1, 2], [dict(queued, request=command_id(8))]),
+         post(body('SET_WIFI_STATE', {'wifi_state': True}, [2]), 1),
+         post(body('USE_ONLY_SAVED_WIFI_AP', {'use_only_saved_ap': False}, [1, 2]), 2),
+         stats(1, success=1), stats(2, success=2)], diff=True)
+    assert result['changed'] is True
+    assert result['skipped_devices'] == [{
+        'device': device_id(1), 'device_name': 'kiosk-01', 'command_id': command_id(7),
+        'reason': 'an identical SET_WIFI_STATE request %s is still open (Command Queued)' % command_id(7)}]
+    assert result['diff']['before']['kiosk-01'] == {'use_only_saved_ap': True}
 
 
 def test_check_mode_reads_but_sends_nothing_and_shows_the_diff():
@@ -371,6 +400,7 @@ def test_groups_are_expanded_to_their_devices():
     result, conversation = run(
         {'groups': ['Store-017'], 'enabled': True},
         [groups, members, devicestate(1, wifi_state=False), devicestate(2, wifi_state=True),
+         open_requests('SET_WIFI_STATE'),
          post(body('SET_WIFI_STATE', {'wifi_state': True}, [1]), 1), stats(1, success=1)])
     assert result['changed'] is True
     assert result['skipped_devices'] == [{'device': device_id(2), 'device_name': 'kiosk-02',
