@@ -4,19 +4,24 @@
 #
 # Private to the esper.mdm collection: the interfaces in this file may change in any release, without
 # notice or deprecation. Other collections and playbooks must not import it.
-"""Check mode, submission, waiting and result assembly shared by every module that sends commands.
+"""The one runner of every module that sends commands, and the plan-to-result step it uses.
 
-A module works out *what* to send as a list of CommandPlan objects; run_plans() does the rest and
-returns the result dict, so every command module reports the same keys in the same way.
+A module keeps its DOCUMENTATION, its argument spec and its planning; run_command_module() owns the rest of
+the path: secret registration (before Ansible checks or logs any argument), input problems, the client, the
+plan, check mode, submit, wait, the result, and the failure exit. A module works out *what* to send as a list of
+CommandPlan objects; run_plans() sends them and builds the result, so every command module reports the same keys
+in the same way.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.esper.mdm.plugins.module_utils._catalogue import secret_arg_names
-from ansible_collections.esper.mdm.plugins.module_utils._client import EsperApiError
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS, secret_arg_names
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperApiError, client_from_module
 from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success, latest_statuses, same_request_filter
-from ansible_collections.esper.mdm.plugins.module_utils._masking import SECRET_KEYS, mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._masking import SECRET_KEYS, collect_secrets, mask_secrets, redact, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     SubmissionError,
     build_requests,
@@ -27,6 +32,109 @@ from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     sum_stats,
     wait_for_completion,
 )
+from ansible_collections.esper.mdm.plugins.module_utils._targets import TargetError, device_label, groups_device_count
+
+# Every command_args key that holds a secret in any command: the raw arguments are scrubbed before Ansible checks
+# them, when the command itself may still be unknown.
+ALL_SECRET_ARG_NAMES = frozenset(name for command in COMMANDS for name in secret_arg_names(command))
+
+
+def no_log_option_names(argument_spec):
+    """The names of every no_log option of an argument spec, suboptions included."""
+    names = set()
+    for name, spec in (argument_spec or {}).items():
+        if spec.get('no_log'):
+            names.add(name)
+        names |= no_log_option_names(spec.get('options'))
+    return names
+
+
+class EsperModule(AnsibleModule):
+    """AnsibleModule that registers every secret of its raw arguments before Ansible checks or logs them.
+
+    Ansible returns the raw arguments as invocation.module_args when it rejects an option (a misspelt one,
+    wait_timeout: soon), and logs them to syslog once they pass; a secret inside command_args or an access point
+    is no no_log option, so it is registered here, as soon as the arguments are loaded.
+    """
+
+    def __init__(self, argument_spec, **kwargs):
+        # Read by _load_params(), which AnsibleModule.__init__ calls before it validates anything.
+        self._esper_secret_keys = frozenset(SECRET_KEYS) | ALL_SECRET_ARG_NAMES | no_log_option_names(argument_spec)
+        self.secret_values = set()
+        super(EsperModule, self).__init__(argument_spec, **kwargs)
+
+    def _load_params(self):
+        super(EsperModule, self)._load_params()
+        self.add_secrets(collect_secrets(self.params, self._esper_secret_keys))
+
+    def add_secrets(self, values):
+        """Register more secret values: hidden from everything this module returns, warns or logs."""
+        values = set(value for value in values or () if isinstance(value, str) and value)
+        self.secret_values |= values
+        self.no_log_values.update(values)
+
+    def redact(self, value):
+        """value with every registered secret, its escaped forms and its slices hidden."""
+        return redact(value, self.secret_values)
+
+    def warn(self, warning):
+        super(EsperModule, self).warn(self.redact(warning))
+
+    def fail_json(self, msg=None, **kwargs):
+        super(EsperModule, self).fail_json(msg=self.redact(msg), **self.redact(kwargs))
+
+    def exit_json(self, **kwargs):
+        super(EsperModule, self).exit_json(**self.redact(kwargs))
+
+
+def run_command_module(argument_spec, plan, input_problems=None, prepare=None, send_options=None, report=None, **module_kwargs):
+    """The whole run of a command-sending module; ends in exit_json or fail_json.
+
+    plan(module, client) -> list of CommandPlan: whom to send what (the module's own logic).
+    input_problems(params) -> list of str: problems found without asking Esper; any stops the run before a request.
+    prepare(module): work before the client exists (reading a local file); may fail the module or add secrets.
+    send_options(params) -> dict of run_plans' schedule, schedule_args and alias (default: sent now, no alias).
+    report(module, result): adds the module's own keys to, or drops keys from, the result.
+    Every message, warning and result leaves through the EsperModule, so no registered secret (nor a slice of one)
+    reaches them.
+    """
+    module = EsperModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    params = module.params
+    problems = list(input_problems(params)) if input_problems else []
+    if problems:
+        module.fail_json(msg='; '.join(problems), problems=problems)
+    if prepare:
+        prepare(module)
+    client = client_from_module(module)
+    try:
+        plans = plan(module, client)
+        result = run_plans(module, client, plans, wait=params['wait'], wait_timeout=params['wait_timeout'],
+                           **(send_options(params) if send_options else {}))
+    except TargetError as error:
+        module.fail_json(msg=str(error), problems=error.problems)
+    except EsperApiError as error:
+        module.fail_json(msg=str(error))
+    if report:
+        report(module, result)
+    failure = result.pop('failure_message', None)
+    if failure:
+        module.fail_json(msg=failure, **result)
+    module.exit_json(**result)
+
+
+def plan_for_targets(command, command_args, devices, groups, command_type=None, diff=None):
+    """A CommandPlan that sends command to resolved devices and groups as given (no per-device check).
+
+    Esper lists a group request's devices asynchronously (§9.4 item 8), in DYNAMIC requests too, so the wait
+    expects at least the groups' device_count (or the listed devices, if more): the listed devices alone must
+    not end it.
+    """
+    expected_total = None
+    if groups and groups_device_count(groups) is not None:
+        expected_total = max(groups_device_count(groups), len(devices))
+    names = dict((device['id'], device_label(device)) for device in devices)
+    return CommandPlan(command, command_args, [device['id'] for device in devices], [group['id'] for group in groups],
+                       command_type=command_type, expected_total=expected_total, device_names=names, diff=diff)
 
 
 class CommandPlan(object):
@@ -62,25 +170,12 @@ def secret_keys_for(command):
     return frozenset(SECRET_KEYS) | frozenset(secret_arg_names(command) or ())
 
 
-def secret_values(value, secret_keys):
-    """The non-empty string values held under secret keys anywhere inside value."""
-    found = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in secret_keys and item not in (None, '') and not isinstance(item, (dict, list, tuple)):
-                found.add(str(item))
-            else:
-                found |= secret_values(item, secret_keys)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            found |= secret_values(item, secret_keys)
-    return found
-
-
 def protect_command_args(module, command, command_args):
-    """Register the secret values of command_args with Ansible's no_log scrubbing; return them."""
-    values = secret_values(command_args, secret_keys_for(command))
+    """Register the secret values of command_args with Ansible's no_log scrubbing (and the module's redactor); return them."""
+    values = set(collect_secrets(command_args, secret_keys_for(command)))
     module.no_log_values.update(values)
+    if isinstance(module, EsperModule):
+        module.add_secrets(values)
     return values
 
 

@@ -265,7 +265,7 @@ timed_out:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     ABSENT,
@@ -287,19 +287,13 @@ from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     needs_install,
     needs_uninstall,
     read_bundle,
-    scrub_secrets,
     uninstall_command_args,
     up_to_date_reason,
 )
-from ansible_collections.esper.mdm.plugins.module_utils._client import (
-    EsperApiError,
-    client_from_module,
-    connection_argument_spec,
-)
+from ansible_collections.esper.mdm.plugins.module_utils._client import connection_argument_spec
 from ansible_collections.esper.mdm.plugins.module_utils._command_history import latest_statuses
-from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_command_module
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
-    TargetError,
     device_label,
     resolve_devices,
     resolve_groups,
@@ -326,54 +320,46 @@ def argument_spec():
     return spec
 
 
-class CertificateModule(object):
-    """One run of esper_certificate: check the bundle, pick the devices, send, report."""
+class CertificateRun(object):
+    """One run of esper_certificate: the steps run_command_module calls, and the bundle they share."""
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.alias = self.params['alias']
-        self.present = self.params['state'] == 'present'
-        # Every string that must never leave the module; grown once the bundle's base64 is known.
-        self.secrets = [value for value in (self.params.get('password'), self.params.get('content')) if value]
+    def __init__(self):
+        self.module = None
+        self.params = None
+        self.alias = None
+        self.present = None
         self.data = None
         self.data_digest = None
         self.inspection = None
 
-    def fail(self, msg, **result):
-        """fail_json with msg and result scrubbed of every secret."""
-        result = scrub_secrets(result, self.secrets)
-        self.module.fail_json(msg=scrub_secrets(msg, self.secrets), **result)
-
-    def warn(self, message):
-        """module.warn with message scrubbed of every secret (the client's retry warnings quote API error pages)."""
-        self.module.warn(scrub_secrets(message, self.secrets))
-
-    def check_parameters(self):
+    def input_problems(self, params):
         """Problems the argument spec cannot express, all reported at once before any request."""
         problems = []
-        if not self.alias or not self.alias.strip():
+        if not params['alias'] or not params['alias'].strip():
             problems.append('alias must not be empty')
-        problems.extend(target_problems(self.params))
-        if problems:
-            self.fail('; '.join(problems), problems=problems)
+        problems.extend(target_problems(params))
+        return problems
 
-    def load_bundle(self):
+    def load_bundle(self, module):
         """Read and inspect the bundle (state=present); fail on anything that cannot be installed."""
+        self.module = module
+        self.params = module.params
+        self.alias = self.params['alias']
+        self.present = self.params['state'] == 'present'
+        if not self.present:
+            return
         if not HAS_CRYPTOGRAPHY:
-            self.module.fail_json(msg=missing_required_lib('cryptography'))
+            module.fail_json(msg=missing_required_lib('cryptography'))
         try:
             self.data = read_bundle(self.params.get('src'), self.params.get('content'))
             self.inspection = inspect_bundle(self.data, self.params.get('password'))
         except CertificateError as error:
-            self.fail('%s' % error)
+            module.fail_json(msg='%s' % error)
         self.data_digest = bundle_digest(self.data)
-        encoded = encode_base64(self.data)
-        self.secrets.append(encoded)
-        # Ansible then also masks the base64 wherever it might appear in this module's output.
-        self.module.no_log_values.add(encoded)
+        # The base64 is sent as cert_data_base64: hidden, whole or in slices, wherever it might appear.
+        module.add_secrets([encode_base64(self.data)])
         for warning in self.inspection.warnings:
-            self.module.warn(scrub_secrets(warning, self.secrets))
+            module.warn(warning)
 
     def command_args(self):
         """The command_args to send: INSTALL (with the password only when the bundle needs it) or UNINSTALL."""
@@ -427,8 +413,10 @@ class CertificateModule(object):
             return {'state': PRESENT, 'fingerprint': self.inspection.fingerprint}
         return {'state': ABSENT, 'fingerprint': None}
 
-    def plan(self, client, devices):
+    def plan(self, module, client):
         """The CommandPlan: the devices that need the command, the skipped ones, and the per-device diff."""
+        devices = target_devices(client, resolve_devices(client, self.params['devices']),
+                                 resolve_groups(client, self.params['groups']))
         eligible, skipped = self.split_eligible(devices)
         self.warn_skipped(skipped)
         states = self.device_states(client, eligible)
@@ -452,45 +440,22 @@ class CertificateModule(object):
                 skipped.append({'device': device_id, 'device_name': names[device_id],
                                 'reason': up_to_date_reason(self.alias, state), 'command_id': state.get('request_id')})
         command = INSTALL_COMMAND if self.present else UNINSTALL_COMMAND
-        return CommandPlan(command, self.command_args(), to_send, [], command_type='DEVICE' if to_send else None,
-                           skipped_devices=skipped, diff=diff, expected_total=len(to_send) or None,
-                           device_names=names)
+        return [CommandPlan(command, self.command_args(), to_send, [], command_type='DEVICE' if to_send else None,
+                            skipped_devices=skipped, diff=diff, expected_total=len(to_send) or None,
+                            device_names=names)]
 
-    def run(self):
-        """The whole module run; ends in exit_json or fail_json."""
-        self.check_parameters()
-        if self.present:
-            self.load_bundle()
-        client = client_from_module(self.module)
-        client.warn = self.warn
-        try:
-            devices = target_devices(client, resolve_devices(client, self.params['devices']),
-                                     resolve_groups(client, self.params['groups']))
-            plan = self.plan(client, devices)
-            result = run_plans(self.module, client, [plan], wait=self.params['wait'],
-                               wait_timeout=self.params['wait_timeout'])
-        except TargetError as error:
-            self.fail(str(error), problems=error.problems)
-        except EsperApiError as error:
-            self.fail(str(error))
-        # One plan, so the per-command list would only repeat the top-level keys.
+    def report(self, module, result):
+        """One plan, so the per-command list would only repeat the top-level keys; the certificate's details."""
         result.pop('commands', None)
         if self.inspection is not None:
             result['certificate'] = self.inspection.certificate
-        failure = result.pop('failure_message', None)
-        if failure:
-            self.fail(failure, **result)
-        self.module.exit_json(**scrub_secrets(result, self.secrets))
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[('src', 'content')],
-        required_if=[('state', 'present', ('src', 'content'), True)],
-    )
-    CertificateModule(module).run()
+    run = CertificateRun()
+    run_command_module(argument_spec(), run.plan, input_problems=run.input_problems, prepare=run.load_bundle,
+                       report=run.report, mutually_exclusive=[('src', 'content')],
+                       required_if=[('state', 'present', ('src', 'content'), True)])
 
 
 if __name__ == '__main__':

@@ -454,50 +454,32 @@ timed_out:
   sample: false
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import (
     COMMAND_NAMES,
     COMMANDS,
     normalise_command_args,
     validate_command_args,
 )
-from ansible_collections.esper.mdm.plugins.module_utils._client import (
-    EsperApiError,
-    client_from_module,
-    connection_argument_spec,
-)
+from ansible_collections.esper.mdm.plugins.module_utils._client import connection_argument_spec
 from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     CommandPlan,
     exclude_already_run,
-    protect_command_args,
-    run_plans,
+    plan_for_targets,
+    run_command_module,
     secret_keys_for,
 )
 from ansible_collections.esper.mdm.plugins.module_utils._device_state import plan_state_command
-from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets
 from ansible_collections.esper.mdm.plugins.module_utils._schedule import build_schedule_args, validate_schedule
 from ansible_collections.esper.mdm.plugins.module_utils._submission import command_type_problem
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
-    TargetError,
     device_label,
     resolve_devices,
-    groups_device_count,
     resolve_groups,
     target_argument_spec,
     target_devices,
     target_problems,
 )
-
-
-class CommandModule(AnsibleModule):
-    """AnsibleModule whose invocation log (syslog or the journal) never holds a secret command argument."""
-
-    def _log_invocation(self):
-        # command_args cannot be a no_log option, and AnsibleModule logs its arguments while it is built,
-        # before main() could register the secret values: register them first.
-        protect_command_args(self, self.params.get('command'), self.params.get('command_args'))
-        super(CommandModule, self)._log_invocation()
 
 
 def argument_spec():
@@ -536,23 +518,18 @@ def input_problems(params):
     return problems
 
 
-def plan_command(module, client, command_args):
+def plan_command(module, client):
     """Work out whom to send the command to: state check, once, or every target as given."""
     params = module.params
     command = params['command']
+    command_args = normalise_command_args(command, params['command_args'])
     devices = resolve_devices(client, params['devices'])
     groups = resolve_groups(client, params['groups'])
     state_spec = COMMANDS[command].state
     check_state = state_spec is not None and not params['force']
     if not check_state and not params['once']:
-        expected_total = None
-        if groups and groups_device_count(groups) is not None:
-            # Groups fan out asynchronously (§9.4 item 8), in DYNAMIC requests too: the listed devices alone must not end the wait.
-            expected_total = max(groups_device_count(groups), len(devices))
-        names = dict((device['id'], device_label(device)) for device in devices)
-        return CommandPlan(command, command_args, [device['id'] for device in devices], [group['id'] for group in groups],
-                           command_type=params['command_type'], expected_total=expected_total, device_names=names,
-                           diff=action_diff(command, command_args, devices, groups))
+        return [plan_for_targets(command, command_args, devices, groups, command_type=params['command_type'],
+                                 diff=action_diff(command, command_args, devices, groups))]
 
     # Both checks are per device, so groups become their member devices and the request a DEVICE request.
     reached = target_devices(client, devices, groups)
@@ -571,8 +548,8 @@ def plan_command(module, client, command_args):
         diff = {'before': before, 'after': after}
     else:
         diff = action_diff(command, command_args, reached, [])
-    return CommandPlan(command, command_args, [device['id'] for device in reached], [], skipped_devices=skipped,
-                       diff=diff, device_names=names)
+    return [CommandPlan(command, command_args, [device['id'] for device in reached], [], skipped_devices=skipped,
+                        diff=diff, device_names=names)]
 
 
 def action_diff(command, command_args, devices, groups):
@@ -587,31 +564,21 @@ def action_diff(command, command_args, devices, groups):
     return {'before': {}, 'after': after}
 
 
-def main():
-    module = CommandModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    secrets = protect_command_args(module, params['command'], params['command_args'])
+def send_options(params):
+    """When the command runs (schedule) and the request's alias."""
+    scheduled = params['schedule'] != 'IMMEDIATE'
+    return dict(schedule=params['schedule'], schedule_args=build_schedule_args(params['schedule_args']) if scheduled else None,
+                alias=params['alias'])
 
-    problems = input_problems(params)
-    if problems:
-        module.fail_json(msg=scrub_text('; '.join(problems), secrets), problems=[scrub_text(p, secrets) for p in problems])
-    command_args = normalise_command_args(params['command'], params['command_args'])
-    schedule_args = build_schedule_args(params['schedule_args']) if params['schedule'] != 'IMMEDIATE' else None
 
-    client = client_from_module(module)
-    try:
-        plan = plan_command(module, client, command_args)
-        result = run_plans(module, client, [plan], schedule=params['schedule'], schedule_args=schedule_args,
-                           alias=params['alias'], wait=params['wait'], wait_timeout=params['wait_timeout'])
-    except TargetError as error:
-        module.fail_json(msg=scrub_text(error, secrets), problems=[scrub_text(p, secrets) for p in error.problems])
-    except EsperApiError as error:
-        module.fail_json(msg=scrub_text(error, secrets))
+def report(module, result):
+    """One command is sent, so the per-command list would only repeat the top-level keys."""
     result.pop('commands', None)
-    failure_message = result.pop('failure_message', None)
-    if failure_message:
-        module.fail_json(msg=failure_message, **result)
-    module.exit_json(**result)
+
+
+def main():
+    run_command_module(argument_spec(), plan_command, input_problems=input_problems, send_options=send_options,
+                       report=report)
 
 
 if __name__ == '__main__':

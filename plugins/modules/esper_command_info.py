@@ -232,8 +232,6 @@ commands:
       created_at: "2025-05-01T10:00:00Z"
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMAND_NAMES
 from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
@@ -241,7 +239,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._client import (
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.esper.mdm.plugins.module_utils._command_runner import secret_keys_for
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import EsperModule, secret_keys_for
 from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets
 from ansible_collections.esper.mdm.plugins.module_utils._submission import COMMANDS_PATH, STATUS_PATH, read_stats
 from ansible_collections.esper.mdm.plugins.module_utils._targets import TargetError, is_uuid, reference_problems, resolve_devices, resolve_groups
@@ -295,7 +293,7 @@ def list_requests(client, params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = EsperModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     command_id = params['command_id']
     problems = []

@@ -331,21 +331,12 @@ timed_out:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
-from ansible_collections.esper.mdm.plugins.module_utils._client import (
-    EsperApiError,
-    client_from_module,
-    connection_argument_spec,
-)
-from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_plans
+from ansible_collections.esper.mdm.plugins.module_utils._client import connection_argument_spec
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, plan_for_targets, run_command_module
 from ansible_collections.esper.mdm.plugins.module_utils._device_state import plan_state_command, read_devicestates
-from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets, scrub_text
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
-    TargetError,
     device_label,
-    groups_device_count,
     resolve_devices,
     resolve_groups,
     target_argument_spec,
@@ -405,22 +396,13 @@ def _access_point_command(params, ssids, wire_by_ssid):
 
 def forced_plans(params, devices, groups):
     """Every command to every target as given (force=true): no reads, so no skips and no diff."""
-    device_ids = [device['id'] for device in devices]
-    group_ids = [group['id'] for group in groups]
-    names = dict((device['id'], device_label(device)) for device in devices)
-    # Esper lists a group request's devices asynchronously; the groups' device_count tells the wait how many to expect.
-    expected_total = groups_device_count(groups) if groups and not devices else None
-    plans = []
+    commands = []
     access_points = params['access_points'] or []
     if access_points:
         wire_by_ssid = dict((ap['ssid'], wire_access_point(ap)) for ap in access_points)
-        command, command_args = _access_point_command(params, [ap['ssid'] for ap in access_points], wire_by_ssid)
-        plans.append(CommandPlan(command, command_args, device_ids, group_ids, device_names=names,
-                                 expected_total=expected_total))
-    for command, command_args in _settings(params):
-        plans.append(CommandPlan(command, command_args, device_ids, group_ids, device_names=names,
-                                 expected_total=expected_total))
-    return plans
+        commands.append(_access_point_command(params, [ap['ssid'] for ap in access_points], wire_by_ssid))
+    commands.extend(_settings(params))
+    return [plan_for_targets(command, command_args, devices, groups) for command, command_args in commands]
 
 
 def desired_state_plans(module, client, params, devices):
@@ -480,39 +462,21 @@ def input_problems(params):
     return problems
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+def plan_wifi(module, client):
+    """The commands to send: every one to every target with force, else what each device needs."""
     params = module.params
-    access_points = params['access_points'] or []
-    passwords = [ap.get('password') for ap in access_points if ap.get('password')]
-
-    problems = input_problems(params)
-    if problems:
-        module.fail_json(msg='; '.join(problems), problems=problems)
     warning = stranding_warning(params['enabled'], params['only_saved_networks'])
     if warning:
         module.warn(warning)
+    devices = resolve_devices(client, params['devices'])
+    groups = resolve_groups(client, params['groups'])
+    if params['force']:
+        return forced_plans(params, devices, groups)
+    return desired_state_plans(module, client, params, target_devices(client, devices, groups))
 
-    client = client_from_module(module)
-    try:
-        devices = resolve_devices(client, params['devices'])
-        groups = resolve_groups(client, params['groups'])
-        if params['force']:
-            plans = forced_plans(params, devices, groups)
-        else:
-            plans = desired_state_plans(module, client, params, target_devices(client, devices, groups))
-        result = run_plans(module, client, plans, wait=params['wait'], wait_timeout=params['wait_timeout'])
-    except TargetError as error:
-        module.fail_json(msg=str(error), problems=error.problems)
-    except EsperApiError as error:
-        # An API error text may echo the request it refused, password included.
-        module.fail_json(msg=scrub_text(str(error), passwords))
 
-    result = mask_secrets(result)
-    failure = result.pop('failure_message', None)
-    if failure:
-        module.fail_json(msg=scrub_text(failure, passwords), **result)
-    module.exit_json(**result)
+def main():
+    run_command_module(argument_spec(), plan_wifi, input_problems=input_problems)
 
 
 if __name__ == '__main__':

@@ -10,15 +10,19 @@ import json
 import pytest
 
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient, EsperValidationError
+from ansible.module_utils.testing import patch_module_args
+
 from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     CommandPlan,
+    EsperModule,
+    no_log_option_names,
+    plan_for_targets,
     exclude_already_run,
     protect_command_args,
     run_plans,
     same_request_filter,
-    secret_values,
 )
-from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, collect_secrets
 from ansible_collections.esper.mdm.plugins.module_utils._submission import build_requests, empty_stats
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
@@ -308,9 +312,9 @@ def test_diff_is_merged_in_diff_mode_only(diff_mode):
         assert 'diff' not in result
 
 
-def test_secret_values_finds_nested_secrets():
+def test_collect_secrets_finds_nested_secrets():
     args = {'wifi_access_points': [{'wifi_ssid': 'Corp', 'wifi_password': 'corp-pass'}, 'Guest'], 'cert_password': ''}
-    assert secret_values(args, {'wifi_password', 'cert_password'}) == {'corp-pass'}
+    assert collect_secrets(args, {'wifi_password', 'cert_password'}) == ['corp-pass']
     module = FakeModule()
     assert protect_command_args(module, 'ADD_WIFI_AP', args) == {'corp-pass'}
     assert module.no_log_values == {'corp-pass'}
@@ -372,3 +376,69 @@ def test_same_request_filter_compares_normalised_arguments():
     assert not accept({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': 61}})
     assert not accept({'command': 'REBOOT', 'command_args': {}})
     assert not accept({'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': 500}})
+
+
+# ---------------------------------------------------------------- EsperModule: secrets before Ansible checks the arguments
+
+
+def _rejected(spec, args, capsys):
+    """What Ansible prints when EsperModule(spec) rejects args (the real fail_json, no_log scrubbing included)."""
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            EsperModule(argument_spec=spec, supports_check_mode=True)
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize('bad', [{'wait_timeout': 'soon'}, {'schedule': 'LATER'}, {'devcies': ['kiosk-0001']}])
+def test_a_rejected_option_never_shows_secret_command_args(bad, capsys):
+    from ansible_collections.esper.mdm.plugins.modules import esper_command
+    args = {'api_key': API_KEY, 'api_url': BASE_URL, 'command': 'ADD_WIFI_AP', 'devices': ['kiosk-0001'],
+            'command_args': {'wifi_access_points': [{'wifi_ssid': 'Corp', 'wifi_password': 'wifi-secret-99'}]}}
+    args.update(bad)
+    printed = _rejected(esper_command.argument_spec(), args, capsys)
+    assert printed['failed'] is True and list(bad)[0] in printed['msg']
+    # The arguments are still shown (so users see what was rejected), with the secret replaced.
+    assert 'command_args' in printed['invocation']['module_args']
+    text = json.dumps(printed)
+    assert 'wifi-secret-99' not in text and API_KEY not in text
+
+
+def test_a_rejected_option_never_shows_the_lockscreen_password_or_wifi_passwords(capsys):
+    from ansible_collections.esper.mdm.plugins.modules import esper_command, esper_wifi
+    printed = _rejected(esper_command.argument_spec(), {
+        'api_key': API_KEY, 'api_url': BASE_URL, 'command': 'RESET_LOCKSCREEN_PASSWORD', 'devices': ['kiosk-0001'],
+        'command_args': {'new_lockscreen_password': PASSWORD}, 'wait_timeout': 'soon'}, capsys)
+    assert 'wait_timeout' in printed['msg'] and PASSWORD not in json.dumps(printed)
+    printed = _rejected(esper_wifi.argument_spec(), {
+        'api_key': API_KEY, 'api_url': BASE_URL, 'groups': ['Store-001'], 'wait_timeout': 'soon',
+        'access_points': [{'ssid': 'Corp', 'password': 'wifi-secret-42'}]}, capsys)
+    assert 'wait_timeout' in printed['msg'] and 'wifi-secret-42' not in json.dumps(printed)
+
+
+def test_esper_module_redacts_slices_in_messages_warnings_and_results(capsys):
+    secret = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0123456789'
+    with patch_module_args({'content': secret, 'password': 'p12-password'}):
+        module = EsperModule(argument_spec={'content': {'type': 'str', 'no_log': True}, 'password': {'type': 'str', 'no_log': True}})
+        assert {secret, 'p12-password'} <= module.secret_values
+        assert module.redact({'msg': 'quoted %s...' % secret[:20]}) == {'msg': 'quoted %s...' % MASK}
+        with pytest.raises(SystemExit):
+            module.fail_json(msg='HTTP 400: content %s cut' % secret[5:40], detail=['pw p12-password'])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed['msg'] == 'HTTP 400: content %s cut' % MASK
+    assert secret[5:40] not in json.dumps(printed) and 'p12-password' not in json.dumps(printed)
+
+
+def test_no_log_option_names_include_suboptions():
+    spec = {'a': {'no_log': True}, 'b': {'type': 'list', 'options': {'password': {'no_log': True}, 'ssid': {}}}, 'c': {}}
+    assert no_log_option_names(spec) == {'a', 'password'}
+
+
+def test_plan_for_targets_expects_the_groups_device_count_in_dynamic_requests():
+    devices = [{'id': D1, 'device_name': 'kiosk-0001'}]
+    groups = [{'id': GROUP_1, 'name': 'Store-001', 'device_count': 10}]
+    plan = plan_for_targets('REBOOT', {}, devices, groups)
+    assert (plan.devices, plan.groups, plan.expected_total) == ([D1], [GROUP_1], 10)
+    assert plan.device_names == {D1: 'kiosk-0001'}
+    assert plan_for_targets('REBOOT', {}, devices, []).expected_total is None
+    many = [{'id': device_id(n)} for n in range(12)]
+    assert plan_for_targets('REBOOT', {}, many, groups).expected_total == 12
