@@ -13,10 +13,17 @@ Sources are CONTRACT section 4.1 (the 50 command names), 4.3 (arguments), 5 (Wi-
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
+import binascii
 import ipaddress
 import json
 import re
 from collections import namedtuple
+
+try:
+    import zoneinfo
+except ImportError:  # Python 3.8
+    zoneinfo = None
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -29,11 +36,13 @@ from ansible.module_utils.parsing.convert_bool import boolean
 #   also_allowed: single values allowed outside minimum..maximum (screen_off_timeout's -1).
 #   format_hint: what a value must look like, used in messages instead of a raw pattern or type name.
 #   inner_secrets: keys inside the value whose values are secrets (Wi-Fi passwords inside access points).
+#   check: a function(value) -> bool run on a string value after choices and pattern; False means the value is
+#         not what format_hint says (a time zone name the tz database does not know, text that is not base64).
 ArgSpec = namedtuple('ArgSpec', [
     'name', 'type', 'required', 'choices', 'minimum', 'maximum', 'pattern', 'secret', 'description',
-    'default', 'also_allowed', 'format_hint', 'inner_secrets',
+    'default', 'also_allowed', 'format_hint', 'inner_secrets', 'check',
 ])
-ArgSpec.__new__.__defaults__ = (False, None, None, None, None, False, '', None, (), '', ())
+ArgSpec.__new__.__defaults__ = (False, None, None, None, None, False, '', None, (), '', (), None)
 
 # One command.
 #   platforms: the device platforms the command works on (section 4.3; unlisted means Android).
@@ -76,8 +85,55 @@ ACCESS_POINT_SECRETS = ('wifi_password', 'certificate_file_password')
 LOCALE_PATTERN = r'^[a-z]{2,3}(_[A-Z][a-z]{3})?_([A-Z]{2}|[0-9]{3})$'
 # A tz database name: 'UTC', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'EST5EDT'.
 TIMEZONE_PATTERN = r'^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$'
+TIMEZONE_HINT = 'an IANA time zone name such as Europe/Berlin, America/Argentina/Buenos_Aires or UTC'
+# Without the tz database (Python 3.8, or no tzdata): Area/Location[/Location] in the tz database's areas, the
+# Etc zones and the few names without an area.
+_TIMEZONE_FALLBACK = re.compile(
+    r'^(?:(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Brazil|Canada|Chile|Mexico|US)'
+    r'/[A-Z][A-Za-z_\-]*[a-z](?:/[A-Z][A-Za-z_\-]*[a-z])?'
+    r'|Etc/(?:UTC|UCT|GMT|Greenwich|Universal|Zulu|GMT[+-](?:[0-9]|1[0-4]))'
+    r'|UTC|GMT|UCT|Zulu|Universal|Greenwich|EST5EDT|CST6CDT|MST7MDT|PST8PDT|EST|MST|HST|CET|EET|MET|WET)$')
+UUID_PATTERN = r'^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+APP_VERSION_HINT = 'the UUID of an app version uploaded to Esper (8-4-4-4-12 hexadecimal digits, such as 0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d11)'
+BASE64_HINT = 'standard base64 text (A-Z, a-z, 0-9, + and /, padded with =; spaces and line breaks allowed)'
 _WHOLE_NUMBER = re.compile(r'^[+-]?[0-9]+$')
 _DIGITS = re.compile(r'^[0-9]+$')
+
+
+_KNOWN_TIMEZONES = []
+
+
+def known_timezones():
+    """The tz database's zone names (zoneinfo.available_timezones()), or an empty set on Python 3.8 or without tzdata."""
+    if not _KNOWN_TIMEZONES:
+        names = frozenset()
+        if zoneinfo is not None:
+            try:
+                names = frozenset(zoneinfo.available_timezones())
+            except (OSError, ValueError):
+                names = frozenset()
+        _KNOWN_TIMEZONES.append(names)
+    return _KNOWN_TIMEZONES[0]
+
+
+def is_timezone_name(value):
+    """check for timezone_string: a zone of the tz database, or when none can be read, one of the strict pattern."""
+    known = known_timezones()
+    if known:
+        return value in known
+    return _TIMEZONE_FALLBACK.match(value) is not None
+
+
+def is_base64(value):
+    """check for base64 arguments: standard base64 once whitespace and line breaks are removed (strict, padded)."""
+    compact = ''.join(value.split())
+    if not compact:
+        return False
+    try:
+        base64.b64decode(compact.encode('ascii'), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def reported_as_is(value):
@@ -139,11 +195,13 @@ _COMMAND_LIST = (
     _command('CONVERGE', 'Converge the device to its blueprint.',
              [_arg('is_converge', 'bool', 'Converge flag of the blueprint framework.')]),
     _command('INSTALL', 'Install an app version uploaded to Esper.',
-             [_required('app_version', 'str', 'The UUID of the app version uploaded to Esper.')]),
+             [_required('app_version', 'str', 'The UUID of the app version uploaded to Esper.', pattern=UUID_PATTERN,
+                        format_hint=APP_VERSION_HINT)]),
     _command('INSTALL_CERTIFICATE', 'Install a PKCS#12 certificate in the system keystore (Android 9+); the data and password are secrets.', [
         _required('cert_file_type', 'str', 'The certificate file type; only pkcs12 is supported (filled in when left out).',
                   choices=('pkcs12',), default='pkcs12'),
-        _required('cert_data_base64', 'str', 'Base64 of the .p12 file, full chain included.', secret=True),
+        _required('cert_data_base64', 'str', 'Base64 of the .p12 file, full chain included.', secret=True, check=is_base64,
+                  format_hint=BASE64_HINT),
         CERT_ALIAS_NAME,
         CERT_STORAGE_TYPE,
         _arg('cert_password', 'str', 'The password of the .p12 file, when it has one.', secret=True),
@@ -196,8 +254,8 @@ _COMMAND_LIST = (
         _required('volume_level', 'int', 'Volume in percent.', minimum=0, maximum=100),
     ]),
     _command('SET_TIMEZONE', 'Set the time zone.',
-             [_required('timezone_string', 'str', 'A tz database name such as America/New_York or UTC.', pattern=TIMEZONE_PATTERN,
-                        format_hint='a time zone name such as America/New_York or UTC')],
+             [_required('timezone_string', 'str', 'An IANA (tz database) time zone name such as America/New_York or UTC.',
+                        pattern=TIMEZONE_PATTERN, check=is_timezone_name, format_hint=TIMEZONE_HINT)],
              state=StateSpec('device', 'timezone_string', 'timezone_string', reported_as_is)),
     _command('SET_WIFI_STATE', 'Turn Wi-Fi on or off.', [
         _required('wifi_state', 'bool', 'true turns Wi-Fi on.'),
@@ -274,12 +332,20 @@ COMMAND_NAMES = sorted(COMMANDS)
 STATE_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.state is not None)
 
 
-class _Invalid(Exception):
-    """Raised by a type check with the text saying what the value must be."""
+# How a secret string that fails a pattern or check is described: its value is never shown.
+SECRET_MISFIT = 'a string that does not fit (not shown: it is a secret)'
 
-    def __init__(self, requirement):
+
+class _Invalid(Exception):
+    """Raised by a type check with the text saying what the value must be.
+
+    secret_shown: how the value is described when it is a secret (its kind, never the value itself).
+    """
+
+    def __init__(self, requirement, secret_shown='a value of the wrong type'):
         super(_Invalid, self).__init__(requirement)
         self.requirement = requirement
+        self.secret_shown = secret_shown
 
 
 def show_value(value):
@@ -384,7 +450,9 @@ def _check_str(arg, value):
     if arg.choices and value not in arg.choices:
         raise _Invalid('one of %s' % _join_choices(arg.choices))
     if arg.pattern and not re.match(arg.pattern, value):
-        raise _Invalid(arg.format_hint or 'a string matching %s' % arg.pattern)
+        raise _Invalid(arg.format_hint or 'a string matching %s' % arg.pattern, secret_shown=SECRET_MISFIT)
+    if arg.check is not None and not arg.check(value):
+        raise _Invalid(arg.format_hint or 'a valid %s' % arg.name, secret_shown=SECRET_MISFIT)
     return value
 
 
@@ -485,7 +553,7 @@ def _check_arg(arg, value):
     try:
         return _TYPE_CHECKS[arg.type](arg, value), []
     except _Invalid as invalid:
-        shown = 'a value of the wrong type' if arg.secret else show_value(value)
+        shown = invalid.secret_shown if arg.secret else show_value(value)
         return None, ['%s must be %s, got %s' % (path, invalid.requirement, shown)]
 
 

@@ -767,3 +767,116 @@ def test_describe_commands_summarises_arguments():
     assert 'cert_file_type (one of pkcs12; optional, default pkcs12)' in descriptions['INSTALL_CERTIFICATE']
     assert '(cannot be scheduled)' in descriptions['VPP_APP_INSTALL']
     assert 'Arguments: any dict, sent as given.' in descriptions['RUN_CUSTOM_ACTION']
+
+
+# --- values that pass a type check but cannot be right (issue 8 item 13) -----------------------------------------
+
+TIMEZONE_MESSAGE = ('command_args.timezone_string must be an IANA time zone name such as Europe/Berlin, '
+                    'America/Argentina/Buenos_Aires or UTC, got %s')
+
+
+@pytest.fixture
+def without_tz_database(monkeypatch):
+    """As on Python 3.8 (no zoneinfo module): names are checked with the strict pattern."""
+    monkeypatch.setattr(catalogue, 'zoneinfo', None)
+    monkeypatch.setattr(catalogue, '_KNOWN_TIMEZONES', [])
+
+
+class _EmptyZoneinfo(object):
+    """A zoneinfo module whose tz database is missing (no system zoneinfo, no tzdata package)."""
+
+    @staticmethod
+    def available_timezones():
+        return set()
+
+
+@pytest.mark.parametrize('timezone', ['Europe/Berlim', 'Mars/Olympus_Mons', 'Berlin', 'America/New_Yorkx',
+                                      'Etc/GMT+15', 'europe/berlin', 'CET5'])
+def test_a_timezone_the_tz_database_does_not_know_is_refused_with_an_example(timezone):
+    assert validate_command_args('SET_TIMEZONE', {'timezone_string': timezone}) == [TIMEZONE_MESSAGE % ('"%s"' % timezone)]
+
+
+@pytest.mark.parametrize('timezone', ['Europe/Berlin', 'America/Argentina/Buenos_Aires', 'UTC', 'GMT', 'Etc/GMT+5', 'Etc/GMT-14',
+                                      'US/Eastern', 'EST5EDT', 'Asia/Kolkata', 'Pacific/Port_Moresby', 'America/Port-au-Prince'])
+@pytest.mark.parametrize('database', ['zoneinfo', 'pattern', 'empty tz database'])
+def test_tz_database_names_are_accepted_with_and_without_zoneinfo(timezone, database, monkeypatch):
+    if database != 'zoneinfo':
+        monkeypatch.setattr(catalogue, 'zoneinfo', None if database == 'pattern' else _EmptyZoneinfo())
+        monkeypatch.setattr(catalogue, '_KNOWN_TIMEZONES', [])
+    assert validate_command_args('SET_TIMEZONE', {'timezone_string': timezone}) == []
+
+
+@pytest.mark.parametrize('timezone', ['Europe/Berlin5', 'Mars/Olympus_Mons', 'Berlin', 'Europe/', 'Europe/berlin', 'Etc/GMT+15',
+                                      'Etc/Berlin', 'America/A/B/C', 'UTC+1', 'America/New York'])
+def test_the_fallback_pattern_is_strict(timezone, without_tz_database):
+    assert validate_command_args('SET_TIMEZONE', {'timezone_string': timezone}) == [TIMEZONE_MESSAGE % ('"%s"' % timezone)]
+
+
+def test_the_tz_database_is_read_once(monkeypatch):
+    calls = []
+
+    class CountingZoneinfo(object):
+        @staticmethod
+        def available_timezones():
+            calls.append(1)
+            return {'Europe/Berlin'}
+
+    monkeypatch.setattr(catalogue, 'zoneinfo', CountingZoneinfo())
+    monkeypatch.setattr(catalogue, '_KNOWN_TIMEZONES', [])
+    assert validate_command_args('SET_TIMEZONE', {'timezone_string': 'Europe/Berlin'}) == []
+    assert validate_command_args('SET_TIMEZONE', {'timezone_string': 'Europe/Paris'}) == [TIMEZONE_MESSAGE % '"Europe/Paris"']
+    assert len(calls) == 1
+
+
+APP_VERSION_MESSAGE = ('command_args.app_version must be the UUID of an app version uploaded to Esper (8-4-4-4-12 hexadecimal '
+                       'digits, such as 0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d11), got %s')
+
+
+@pytest.mark.parametrize('app_version', ['com.example.app', '1.2.3', 'latest', '0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d1',
+                                         '0c7bd83a6a5f4b0e8a533f2f0b1e9d11', '0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d1g',
+                                         ' 0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d11'])
+def test_an_app_version_that_is_not_a_uuid_is_refused(app_version):
+    assert validate_command_args('INSTALL', {'app_version': app_version}) == [APP_VERSION_MESSAGE % ('"%s"' % app_version)]
+
+
+def test_an_app_version_uuid_is_accepted_in_either_case():
+    assert validate_command_args('INSTALL', {'app_version': '0C7BD83A-6A5F-4B0E-8A53-3F2F0B1E9D11'}) == []
+    assert validate_command_args('INSTALL', {'app_version': 12345}) == [APP_VERSION_MESSAGE % '12345']
+
+
+def test_every_app_version_argument_must_be_a_uuid():
+    for spec in COMMANDS.values():
+        for arg in spec.args:
+            if arg.name == 'app_version':
+                assert arg.pattern == catalogue.UUID_PATTERN
+
+
+BASE64_MESSAGE = ('command_args.cert_data_base64 must be standard base64 text (A-Z, a-z, 0-9, + and /, padded with =; '
+                  'spaces and line breaks allowed), got a string that does not fit (not shown: it is a secret)')
+
+
+def _certificate_args(data):
+    return {'cert_data_base64': data, 'cert_alias_name': 'corp-ca'}
+
+
+@pytest.mark.parametrize('data', ['Zq7-Xw9_Pk2*Rt5', 'TUlJSw=', 'TUlJSw==TUlJ', 'TUl JSw', 'TUlJ\u00e9Sw==', 'data:TUlJSw=='])
+def test_cert_data_that_is_not_base64_is_refused_without_its_value(data):
+    assert validate_command_args('INSTALL_CERTIFICATE', _certificate_args(data)) == [BASE64_MESSAGE]
+
+
+@pytest.mark.parametrize('data', ['TUlJSw==', 'TUlJ\nSw==\n', '  TUlJ Sw==  ', 'TUlJ\r\nSw==', 'QUJD'])
+def test_base64_with_whitespace_and_line_breaks_is_accepted(data):
+    assert validate_command_args('INSTALL_CERTIFICATE', _certificate_args(data)) == []
+    assert normalise_command_args('INSTALL_CERTIFICATE', _certificate_args(data))['cert_data_base64'] == data
+
+
+def test_the_base64_error_contains_no_part_of_the_value():
+    secret = 'Kx9Qm2Vb7Lp4Zr8Wt3Nc6Hj1Fd5Gs0!Yu'  # not base64 because of the '!'
+    problems = validate_command_args('INSTALL_CERTIFICATE', _certificate_args(secret))
+    assert len(problems) == 1 and problems[0].startswith('command_args.cert_data_base64 must be standard base64')
+    for start in range(len(secret) - 2):
+        assert secret[start:start + 3] not in problems[0]
+    with pytest.raises(ValueError) as caught:
+        normalise_command_args('INSTALL_CERTIFICATE', _certificate_args(secret))
+    for start in range(len(secret) - 2):
+        assert secret[start:start + 3] not in str(caught.value)
