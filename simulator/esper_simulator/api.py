@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from .command_rules import COMMAND_NAMES, COMMAND_RULES, validate_command_args, validate_schedule
 from .command_store import ALL_STATES, StatusUpdateError
-from .fleet import FleetRenderer
+from .fleet import ANDROID, FleetRenderer
 from .responses import ApiError, ApiResponse, content_response, error_response, family_of
+from .v2_devices import list_v2_devices, v2_response
 
 MAX_DEVICES_PER_REQUEST = 1000
 MAX_GROUPS_PER_REQUEST = 500
@@ -100,6 +101,9 @@ class EsperApi:
             # devicestate has no trailing slash in the spec (CONTRACT §9.4 #7); both forms are answered.
             (re.compile(r'^/api/device/v0/devices/(?P<device_id>[^/]+)/devicestate/?$'), {'GET': self.get_devicestate}),
             (re.compile(r'^/api/device/v0/devices/(?P<device_id>[^/]+)/$'), {'GET': self.get_device_v0}),
+            # Every platform (CONTRACT §13.2); the detail path has no trailing slash in the spec, both forms are answered.
+            (re.compile(r'^/api/v2/devices/$'), {'GET': self.list_v2_devices}),
+            (re.compile(r'^/api/v2/devices/(?P<device_id>[^/]+)/?$'), {'GET': self.get_v2_device}),
         ]
 
     # ---- dispatch
@@ -337,6 +341,7 @@ class EsperApi:
     # ---- devices and groups (CONTRACT §7)
 
     def list_devices(self, request, eid):
+        # The legacy listing is the Android-only API (CONTRACT §13.1): other platforms exist only in /v2/devices/.
         self._check_enterprise(eid)
         query = request.query
         name = query.get('name')
@@ -344,6 +349,7 @@ class EsperApi:
             found = [self.fleet.devices_by_name[name]] if name in self.fleet.devices_by_name else []
         else:
             found = self.fleet.devices
+        found = [device for device in found if device.platform == ANDROID]
         group_filter = query.get('group')
         if group_filter:
             try:
@@ -369,7 +375,11 @@ class EsperApi:
     def get_device(self, request, eid, device_id):
         self._check_enterprise(eid)
         show_policy = (request.query.get('show_policy') or '').lower() in TRUE_TEXTS
-        return ApiResponse(200, self._renderer(request).device_info(self._device(device_id), show_policy))
+        device = self._device(device_id)
+        if device.platform != ANDROID:
+            # Android only, like the listing (CONTRACT §13.1).
+            raise ApiError(404, f'Device {device_id} not found')
+        return ApiResponse(200, self._renderer(request).device_info(device, show_policy))
 
     def list_groups(self, request, eid):
         self._check_enterprise(eid)
@@ -394,3 +404,9 @@ class EsperApi:
 
     def get_device_v0(self, request, device_id):
         return content_response(self._renderer(request).device_v0(self._device(device_id)))
+
+    def list_v2_devices(self, request):
+        return list_v2_devices(request, self.fleet, self._renderer(request).device_v2)
+
+    def get_v2_device(self, request, device_id):
+        return v2_response(self._renderer(request).device_v2(self._device(device_id)))

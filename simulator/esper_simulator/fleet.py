@@ -297,6 +297,42 @@ class FleetRenderer:
             'updated_at': device.updated_on,
         }
 
+    def device_v2(self, device):
+        """A /v2/devices/ record (CONTRACT §7.2, §13.3): every platform, v2 names (name, alias, platform, os, state,
+        serial, group_id), no api_level and no timezone_string; built from the same Device as device_info()."""
+        android = device.platform == ANDROID
+        return {
+            'id': device.id,
+            'name': device.device_name,
+            'alias': device.alias_name,
+            'platform': PLATFORM_V0[device.platform],
+            'os': PLATFORM_OS[device.platform],
+            'os_version': device.os_version,
+            'state': device.state_code,
+            'serial': device.serial,
+            'group_id': device.group_ids[0] if device.group_ids else None,
+            'tags': list(device.tags),
+            'last_seen': device.updated_on,
+            'global_device_id': device.id,
+            'tenant_id': self.fleet.enterprise_id,
+            'hardware_info': {'serial': device.serial, 'brand': 'Esper' if android else None, 'model': 'Kiosk-10' if android else None,
+                              'manufacturer': 'Esper' if android else None},
+            'network_info': {'imei1': device.imei if android else None, 'imei2': None, 'wifi_mac_address': device.wifi_mac,
+                             'iccid1': None},
+            'software_info': {'os_version': device.os_version,
+                              'esper_agent_info': {'version_code': 71105, 'version_name': '7.11.5'} if android else None},
+            'network_stats': {'current_active_connection': 'WI-FI', 'ip_address': [],
+                              'wifi_network_info': {'wifi_ssid': DEFAULT_WIFI_SSID, 'wifi_signal_strength': 4}},
+            'battery_stats': {'battery_level': 80},
+            'blueprint_info': None,
+            'is_gms': android,
+            'managed_by': 'TEMPLATE',
+            'template_name': 'Kiosk Template' if android else '',
+            'provisioned_on': device.created_on,
+            'created_at': device.created_on,
+            'updated_at': device.updated_on,
+        }
+
     def group_info(self, group):
         """DeviceGroup of GET /enterprise/{eid}/devicegroup/ (bare, CONTRACT §7.4); groups are flat."""
         return {

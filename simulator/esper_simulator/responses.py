@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-CONTENT_FAMILY = 'content'   # /commands/v0/*, /device/v0/*: {"code","message","content"}
+CONTENT_FAMILY = 'content'   # /commands/v0/*, /device/v0/*, /v2/*: {"code","message","content"} (v2 successes: only "content")
 LEGACY_FAMILY = 'legacy'     # /enterprise/{eid}/*: bare objects, {"errors","message","status"} errors
 
 HTTP_REASONS = {200: 'Success', 201: 'Command request created', 304: 'Not Modified', 400: 'Bad request', 401: 'Unauthorized',
@@ -64,7 +64,7 @@ class ApiError(Exception):
 
 def family_of(path):
     """Which envelope family a path belongs to (CONTRACT §1.2)."""
-    if path.startswith(('/api/commands/', '/api/device/')):
+    if path.startswith(('/api/commands/', '/api/device/', '/api/v2/')):
         return CONTENT_FAMILY
     return LEGACY_FAMILY
 

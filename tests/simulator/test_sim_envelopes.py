@@ -237,4 +237,6 @@ def test_keep_alive_serves_several_requests_on_one_connection(sim):
 def test_non_android_device_v0(sim):
     content = sim.get(f'device/v0/devices/{sim.device_id("kiosk-0048")}/').json['content']
     assert (content['os'], content['platform'], content['api_level']) == ('iOS', 'APPLE', None)
-    assert sim.device_info('kiosk-0050')['api_level'] is None
+    # The legacy DeviceInfo API is Android only (CONTRACT §13.1): a Linux device is not found there.
+    reply = sim.get(sim.enterprise(f'device/{sim.device_id("kiosk-0050")}/'))
+    assert reply.status == 404 and reply.json['status'] == 404

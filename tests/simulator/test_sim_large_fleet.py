@@ -16,24 +16,35 @@ def big(start_module_sim):
 
 
 def test_listing_pages_through_the_whole_fleet(big):
+    # /v2/devices/ holds every platform (the legacy listing only the Android devices, CONTRACT §13.1).
     names = []
-    reply = big.get(big.enterprise('device/'), {'limit': 1000})
+    reply = big.get('v2/devices/', {'limit': 1000})
     pages = 0
     while True:
         assert reply.status == 200, reply
-        assert reply.json['count'] == FLEET_SIZE
-        assert len(reply.json['results']) == 1000
-        names.extend(device['device_name'] for device in reply.json['results'])
+        assert reply.json['content']['count'] == FLEET_SIZE
+        assert len(reply.json['content']['results']) == 1000
+        names.extend(device['name'] for device in reply.json['content']['results'])
         pages += 1
-        if not reply.json['next']:
+        if not reply.json['content']['next']:
             break
-        reply = big.get(reply.json['next'])
+        reply = big.get(reply.json['content']['next'])
     assert pages == 10
     assert names == [f'kiosk-{number:04d}' for number in range(1, FLEET_SIZE + 1)]
 
 
+def test_legacy_listing_pages_through_the_android_devices(big):
+    reply = big.get(big.enterprise('device/'), {'limit': 1000, 'offset': 9000})
+    assert reply.json['count'] == FLEET_SIZE - 3 and len(reply.json['results']) == FLEET_SIZE - 3 - 9000
+    assert reply.json['next'] is None
+
+
 def test_limit_is_capped_at_1000(big):
-    reply = big.get(big.enterprise('device/'), {'limit': 5000, 'offset': 9500})
+    reply = big.get('v2/devices/', {'limit': 5000, 'offset': 9500}).json['content']
+    assert len(reply['results']) == 500 and reply['next'] is None
+    reply = big.get('v2/devices/', {'limit': 5000}).json['content']
+    assert len(reply['results']) == 1000 and 'limit=1000' in reply['next']
+    reply = big.get(big.enterprise('device/'), {'limit': 5000, 'offset': 9497})
     assert len(reply.json['results']) == 500 and reply.json['next'] is None
     reply = big.get(big.enterprise('device/'), {'limit': 5000})
     assert len(reply.json['results']) == 1000 and 'limit=1000' in reply.json['next']

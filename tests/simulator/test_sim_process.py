@@ -38,7 +38,8 @@ def test_start_serve_and_stop(tmp_path):
         assert running.api_key == 'other-key'
         assert running.enterprise_id == '11111111-2222-4333-8444-555555555555'
         status, page = api_get(running, f'enterprise/{running.enterprise_id}/device/?limit=100')
-        assert status == 200 and page['count'] == 12
+        # The legacy listing is Android only (CONTRACT §13.1): 12 devices less the 3 of other platforms.
+        assert status == 200 and page['count'] == 9
         with pytest.raises(urllib.error.HTTPError) as caught:
             api_get(running, 'commands/v0/commands/', key='sim-api-key')
         assert caught.value.code == 401
@@ -137,7 +138,7 @@ def test_fault_option_parsing():
 
 def test_fault_option_is_active_from_the_start_and_after_reset():
     rule = '{"kind": "rate_limit", "count": 1, "retry_after": 4, "path_prefix": "/api/enterprise/"}'
-    with start_simulator('--devices', '2', '--fault', rule) as running:
+    with start_simulator('--devices', '2', '--other-platforms', '0', '--fault', rule) as running:
         path = f'enterprise/{running.enterprise_id}/device/'
         for _attempt in range(2):  # once at start, once more after a reset
             with pytest.raises(urllib.error.HTTPError) as caught:
