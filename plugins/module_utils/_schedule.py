@@ -11,8 +11,10 @@ __metaclass__ = type
 
 import datetime
 import re
+import time
 
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
+from ansible_collections.esper.mdm.plugins.module_utils._client import parse_iso8601
 
 IMMEDIATE = 'IMMEDIATE'
 WINDOW = 'WINDOW'
@@ -31,12 +33,11 @@ REQUIRED_ARGS = {WINDOW: WINDOW_ARGS, RECURRING: RECURRING_ARGS}
 REQUIRED_ARGS_BY_COMMAND = {'NOTIFY_DEVICE': ('name', 'time_type', 'start_datetime', 'end_datetime')}
 
 _UTC = datetime.timezone.utc
-# ISO-8601 date-time; datetime.fromisoformat() cannot read 'Z' before Python 3.11, so it is parsed here.
-_DATETIME = re.compile(
-    r'^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})'
-    r'(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?'
-    r'\s*(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$'
-)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+# With time_type device, each device reads the (UTC) wall-clock time sent as its own local time, so a window ends
+# up to 12 hours later on a device at UTC-12. Local offsets span UTC-12 .. UTC+14; the widest, 14 hours, is used
+# as the margin so that a window still open on some device is never refused.
+DEVICE_TIME_MARGIN = datetime.timedelta(hours=14)
 _TIME = re.compile(r'^(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?$')
 DATETIME_HINT = 'an ISO-8601 date-time such as 2025-06-01T22:00:00Z or 2025-06-01T23:00:00+01:00'
 TIME_HINT = 'a time of day HH:MM:SS or HH:MM, quoted (unquoted times in YAML become numbers)'
@@ -45,38 +46,19 @@ TIME_HINT = 'a time of day HH:MM:SS or HH:MM, quoted (unquoted times in YAML bec
 def parse_datetime(value):
     """Return value (an ISO-8601 string or a datetime) as an aware UTC datetime, or None when it is not one.
 
-    'Z' and numeric offsets are accepted; a value without an offset is taken as UTC.
+    'Z' and numeric offsets are accepted; a value without an offset is taken as UTC. Strings are read by the
+    collection's one ISO-8601 parser, _client.parse_iso8601.
     """
     if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, str):
-        match = _DATETIME.match(value.strip())
-        if not match:
-            return None
-        parts = match.groupdict()
-        microsecond = int((parts['fraction'] or '0')[:6].ljust(6, '0'))
-        try:
-            moment = datetime.datetime(int(parts['year']), int(parts['month']), int(parts['day']), int(parts['hour']),
-                                       int(parts['minute']), int(parts['second'] or 0), microsecond,
-                                       tzinfo=_zone(parts['zone']))
-        except ValueError:
-            return None
-    else:
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
+        return moment.astimezone(_UTC)
+    seconds = parse_iso8601(value)
+    if seconds is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_UTC)
-    return moment.astimezone(_UTC)
-
-
-def _zone(text):
-    if not text or text in ('Z', 'z'):
-        return _UTC
-    digits = text[1:].replace(':', '')
-    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
-    if hours > 23 or minutes > 59:
-        raise ValueError('offset out of range')
-    offset = datetime.timedelta(hours=hours, minutes=minutes)
-    return datetime.timezone(-offset if text[0] == '-' else offset)
+    try:
+        return _EPOCH + datetime.timedelta(seconds=seconds)
+    except OverflowError:
+        return None
 
 
 def format_datetime(moment):
@@ -141,6 +123,25 @@ def _days_problems(days):
     return problems
 
 
+def _format_epoch(seconds):
+    return format_datetime(_EPOCH + datetime.timedelta(seconds=seconds))
+
+
+def _ended_problem(given, now):
+    """The problem of a window whose end_datetime has passed on every device, or None."""
+    end = parse_datetime(given.get('end_datetime'))
+    if end is None:
+        return None
+    time_type = given.get('time_type')
+    device_time = isinstance(time_type, str) and time_type.strip().lower() == 'device'
+    latest_end = end + DEVICE_TIME_MARGIN if device_time else end
+    if (latest_end - _EPOCH).total_seconds() > now:
+        return None
+    where = ' on every device, whatever its time zone (time_type device)' if device_time else ''
+    return ('schedule_args.end_datetime (%s) is already in the past%s (now %s), so the schedule would never run; '
+            'give an end_datetime later than now' % (format_datetime(end), where, _format_epoch(now)))
+
+
 def _value_problems(given):
     """Problems with the format of each given schedule argument."""
     problems = []
@@ -175,11 +176,14 @@ def _schedulable_problem(schedule, command):
             % (command, schedule, command, ', '.join(spec.platforms), IMMEDIATE))
 
 
-def validate_schedule(schedule, schedule_args, command):
+def validate_schedule(schedule, schedule_args, command, now=None):
     """Return every problem with schedule and schedule_args for command ([] when fine); None values count as not given.
 
     schedule None means IMMEDIATE. IMMEDIATE takes no schedule_args; WINDOW needs name, start_datetime,
     end_datetime and time_type; RECURRING also needs window_start_time, window_end_time and days.
+    A WINDOW or RECURRING schedule whose end_datetime has passed is refused; with time_type device the end is a
+    device-local time, so it counts as passed only DEVICE_TIME_MARGIN (14 h) later. now: epoch seconds (tests);
+    defaults to time.time().
     """
     if schedule is None:
         schedule = IMMEDIATE
@@ -208,6 +212,12 @@ def validate_schedule(schedule, schedule_args, command):
         elif schedule == WINDOW and key in RECURRING_ONLY_ARGS:
             problems.append('schedule_args.%s is only used with schedule %s' % (key, RECURRING))
     problems.extend(_value_problems(given))
+    start, end = parse_datetime(given.get('start_datetime')), parse_datetime(given.get('end_datetime'))
+    if start is None or end is None or end > start:
+        # An end before the start is reported as such; saying it is also past would not help.
+        ended = _ended_problem(given, time.time() if now is None else now)
+        if ended:
+            problems.append(ended)
     return problems
 
 

@@ -7,9 +7,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import types
 
 import pytest
 
+from ansible_collections.esper.mdm.plugins.module_utils import _schedule as schedule_module
 from ansible_collections.esper.mdm.plugins.module_utils._schedule import (
     build_schedule_args,
     canonical_day,
@@ -27,6 +29,19 @@ WINDOW_ARGS = {
 RECURRING_ARGS = dict(WINDOW_ARGS, name='nightly-reboot', time_type='device', window_start_time='02:00:00',
                       window_end_time='04:00:00', days=['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'])
 VALID = {'WINDOW': WINDOW_ARGS, 'RECURRING': RECURRING_ARGS}
+
+
+# The clock of these tests unless one passes now: the schedules above (June 2025) are still ahead.
+TEST_NOW = 1735689600.0  # 2025-01-01T00:00:00Z
+
+
+def epoch(text):
+    return (parse_datetime(text) - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)).total_seconds()
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(schedule_module, 'time', types.SimpleNamespace(time=lambda: TEST_NOW))
 
 
 def changed(schedule, **changes):
@@ -322,3 +337,73 @@ def test_build_schedule_args_does_not_change_its_input():
 def test_build_schedule_args_refuses_unreadable_values(key, value):
     with pytest.raises(ValueError, match='schedule_args.%s must be ' % key):
         build_schedule_args({key: value})
+
+
+# --- a window that has already ended (issue 8 item 13) ---------------------------------------------------
+
+NOW = '2025-06-10T12:00:00Z'
+
+
+@pytest.mark.parametrize('schedule', ['WINDOW', 'RECURRING'])
+def test_a_console_window_that_ended_is_refused(schedule):
+    args = changed(schedule, time_type='console', start_datetime='2025-06-01T12:00:00Z', end_datetime='2025-06-10T11:59:59Z')
+    assert validate_schedule(schedule, args, 'REBOOT', now=epoch(NOW)) == [
+        'schedule_args.end_datetime (2025-06-10T11:59:59Z) is already in the past (now 2025-06-10T12:00:00Z), so the '
+        'schedule would never run; give an end_datetime later than now']
+
+
+def test_a_window_ending_exactly_now_is_refused_and_one_second_later_is_fine():
+    ending_now = changed('WINDOW', start_datetime='2025-06-01T00:00:00Z', end_datetime=NOW)
+    assert len(validate_schedule('WINDOW', ending_now, 'REBOOT', now=epoch(NOW))) == 1
+    later = changed('WINDOW', start_datetime='2025-06-01T00:00:00Z', end_datetime='2025-06-10T12:00:01Z')
+    assert validate_schedule('WINDOW', later, 'REBOOT', now=epoch(NOW)) == []
+
+
+def test_a_window_that_started_in_the_past_but_is_still_open_is_fine():
+    args = changed('WINDOW', start_datetime='2020-01-01T00:00:00Z', end_datetime='2025-06-11T00:00:00+02:00')
+    assert validate_schedule('WINDOW', args, 'REBOOT', now=epoch(NOW)) == []
+
+
+def test_offsets_count_when_deciding_that_a_window_ended():
+    # 13:30+02:00 is 11:30Z: ended at 12:00Z although the wall-clock time is later.
+    args = changed('WINDOW', start_datetime='2025-06-10T08:00:00Z', end_datetime='2025-06-10T13:30:00+02:00')
+    problems = validate_schedule('WINDOW', args, 'REBOOT', now=epoch(NOW))
+    assert len(problems) == 1 and problems[0].startswith('schedule_args.end_datetime (2025-06-10T11:30:00Z) is already in the past')
+
+
+@pytest.mark.parametrize('schedule', ['WINDOW', 'RECURRING'])
+def test_a_device_time_window_is_refused_only_when_it_ended_in_every_time_zone(schedule):
+    start = '2025-06-01T00:00:00Z'
+    # Read as device-local time, 23:00 is still ahead on a device at UTC-12 at 12:00Z the next morning.
+    still_open = changed(schedule, time_type='device', start_datetime=start, end_datetime='2025-06-09T22:00:01Z')
+    assert validate_schedule(schedule, still_open, 'REBOOT', now=epoch(NOW)) == []
+    ended = changed(schedule, time_type='Device', start_datetime=start, end_datetime='2025-06-09T22:00:00Z')
+    assert validate_schedule(schedule, ended, 'REBOOT', now=epoch(NOW)) == [
+        'schedule_args.end_datetime (2025-06-09T22:00:00Z) is already in the past on every device, whatever its time zone '
+        '(time_type device) (now 2025-06-10T12:00:00Z), so the schedule would never run; give an end_datetime later than now']
+    # The same end with time_type console is simply past.
+    console = changed(schedule, time_type='console', start_datetime=start, end_datetime='2025-06-10T11:00:00Z')
+    assert len(validate_schedule(schedule, console, 'REBOOT', now=epoch(NOW))) == 1
+
+
+def test_the_clock_defaults_to_time_time():
+    args = changed('WINDOW', start_datetime='2025-06-01T12:00:00Z', end_datetime='2025-06-02T12:00:00Z')
+    assert validate_schedule('WINDOW', args, 'REBOOT') == []  # the fixed test clock says 2025-01-01
+    assert len(validate_schedule('WINDOW', args, 'REBOOT', now=epoch('2025-06-03T00:00:00Z'))) == 1
+
+
+def test_an_end_before_the_start_is_not_also_reported_as_past():
+    args = changed('WINDOW', start_datetime='2025-06-02T12:00:00Z', end_datetime='2025-06-01T12:00:00Z')
+    problems = validate_schedule('WINDOW', args, 'REBOOT', now=epoch(NOW))
+    assert len(problems) == 1 and 'must be later than schedule_args.start_datetime' in problems[0]
+
+
+def test_a_past_end_is_reported_with_the_other_problems():
+    args = changed('WINDOW', start_datetime='2025-06-01T12:00:00Z', end_datetime='2025-06-02T12:00:00Z', time_type='sometimes')
+    problems = validate_schedule('WINDOW', args, 'REBOOT', now=epoch(NOW))
+    assert [problem.split(' ')[0] for problem in problems] == ['schedule_args.time_type', 'schedule_args.end_datetime']
+
+
+def test_parse_datetime_uses_the_one_iso8601_parser():
+    assert schedule_module.parse_iso8601.__module__.endswith('_client')
+    assert epoch('2025-06-01T22:00:00.5+02:00') == epoch('2025-06-01T20:00:00Z') + 0.5

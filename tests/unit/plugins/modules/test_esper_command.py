@@ -295,9 +295,9 @@ def test_deadline_with_open_devices_fails_with_timed_out():
 
 
 def test_window_schedule_is_accepted_once_scheduled():
-    schedule_args = {'name': 'night', 'start_datetime': '2025-06-01T22:00:00+02:00', 'end_datetime': '2025-06-02T04:00:00Z',
+    schedule_args = {'name': 'night', 'start_datetime': '2035-06-01T22:00:00+02:00', 'end_datetime': '2035-06-02T04:00:00Z',
                      'time_type': 'device'}
-    wire = {'name': 'night', 'start_datetime': '2025-06-01T20:00:00Z', 'end_datetime': '2025-06-02T04:00:00Z',
+    wire = {'name': 'night', 'start_datetime': '2035-06-01T20:00:00Z', 'end_datetime': '2035-06-02T04:00:00Z',
             'time_type': 'device'}
     body = body_for('REBOOT', [device_id(1)], schedule='WINDOW', schedule_args=wire)
     result = run({'command': 'REBOOT', 'devices': ['kiosk-0001'], 'schedule': 'WINDOW', 'schedule_args': schedule_args}, [
@@ -308,7 +308,7 @@ def test_window_schedule_is_accepted_once_scheduled():
 
 
 def test_recurring_schedule_is_sent_in_wire_form():
-    schedule_args = {'name': 'nightly', 'start_datetime': '2025-06-01T00:00:00Z', 'end_datetime': '2025-07-01T00:00:00Z',
+    schedule_args = {'name': 'nightly', 'start_datetime': '2035-06-01T00:00:00Z', 'end_datetime': '2035-07-01T00:00:00Z',
                      'time_type': 'console', 'window_start_time': '02:00', 'window_end_time': '04:00:00',
                      'days': ['monday', 'Friday']}
     wire = dict(schedule_args, window_start_time='02:00:00', days=['Monday', 'Friday'])
