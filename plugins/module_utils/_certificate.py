@@ -96,11 +96,23 @@ class BundleInspection(object):
         return self.certificate['fingerprint_sha256']
 
 
+NOT_PKCS12_ADVICE = 'PEM or DER certificates must be converted first, for example with openssl pkcs12 -export'
+
+
+def bundle_source(src=None, content=None):
+    """How messages name where a bundle came from: 'src <path>' or 'content' (read_bundle's choice: src first)."""
+    if src:
+        return 'src %s' % src
+    if content:
+        return 'content'
+    return 'the certificate file'
+
+
 def read_bundle(src=None, content=None):
     """The bundle's bytes, read from the file src or decoded from the base64 text content.
 
-    Raises CertificateError when the file cannot be read or content is not base64; the message names the
-    path or the problem, never the data.
+    Raises CertificateError when the file cannot be read, content is not base64, or the data does not start
+    like a PKCS#12 bundle; the message names the option (src with its path, or content), never the data.
     """
     if src:
         try:
@@ -110,15 +122,21 @@ def read_bundle(src=None, content=None):
             raise CertificateError('cannot read src %s: %s' % (src, error.strerror or error.__class__.__name__))
         if not data:
             raise CertificateError('src %s is empty' % src)
-        return data
-    if content:
+    elif content:
         data = decode_base64(content)
         if data is None:
             raise CertificateError('content is not valid base64 (it must be the base64 of a .p12/.pfx file)')
         if not data:
             raise CertificateError('content decodes to an empty file')
-        return data
-    raise CertificateError('src or content is required')
+    else:
+        raise CertificateError('src or content is required')
+    if not looks_like_pkcs12(data):
+        raise CertificateError(_not_pkcs12_message(bundle_source(src, content)))
+    return data
+
+
+def _not_pkcs12_message(source):
+    return '%s is not a PKCS#12 (.p12/.pfx) bundle; %s' % (source, NOT_PKCS12_ADVICE)
 
 
 def decode_base64(text):
@@ -271,29 +289,30 @@ def _now(now):
     return _utc(now)
 
 
-def inspect_bundle(data, password=None, now=None):
+def inspect_bundle(data, password=None, now=None, source=None):
     """Open a PKCS#12 bundle locally and describe it, before anything is sent.
 
     Raises CertificateError when data is not PKCS#12, the password is missing or wrong, the bundle holds no
     certificate, or the leaf certificate has expired. Returns a BundleInspection whose warnings cover a leaf
     expiring within EXPIRY_WARNING_DAYS, a chain that does not reach a root, an expired chain certificate and a
     password given for a bundle that needs none. now: an aware or UTC datetime (tests); defaults to now.
+    source: where the bundle came from, as bundle_source(src, content) gives it ('src /path/x.p12' or 'content');
+    every error then names it. Without it the errors speak of 'the certificate file' / 'the PKCS#12 bundle'.
     """
     if not HAS_CRYPTOGRAPHY:
         raise CertificateError('the cryptography Python library is required to read certificate bundles')
     if not looks_like_pkcs12(data):
-        raise CertificateError('the certificate file is not a PKCS#12 (.p12/.pfx) bundle; PEM or DER certificates '
-                               'must be converted first, for example with openssl pkcs12 -export')
+        raise CertificateError(_not_pkcs12_message(source or 'the certificate file'))
+    bundle = 'the PKCS#12 bundle in %s' % source if source else 'the PKCS#12 bundle'
     warnings = []
     password_required = True
     opened = _open_pkcs12(data, password)
     if opened is None:
         if _password_bytes(password) is None:
-            raise CertificateError('the PKCS#12 bundle cannot be opened without a password: set password '
-                                   '(or the bundle is damaged)')
+            raise CertificateError('%s cannot be opened without a password: set password (or the bundle is damaged)' % bundle)
         if _open_pkcs12(data, None) is None:
-            raise CertificateError('the PKCS#12 bundle cannot be opened with the given password '
-                                   '(wrong password, or a damaged or unsupported bundle)')
+            raise CertificateError('%s cannot be opened with the given password (wrong password, or a damaged or unsupported '
+                                   'bundle)' % bundle)
         opened = _open_pkcs12(data, None)
         warnings.append('password is set but the PKCS#12 bundle is not password-protected; no password is sent')
         password_required = False
@@ -302,7 +321,7 @@ def inspect_bundle(data, password=None, now=None):
     key, cert, additional = opened
     certificates = ([cert] if cert is not None else []) + list(additional or [])
     if not certificates:
-        raise CertificateError('the PKCS#12 bundle holds no certificate')
+        raise CertificateError('%s holds no certificate' % bundle)
     leaf = cert if cert is not None else _pick_leaf(certificates)
     chain, complete = build_chain(leaf, certificates)
     moment = _now(now)
@@ -310,7 +329,7 @@ def inspect_bundle(data, password=None, now=None):
     not_after = _not_after(leaf)
     subject = leaf.subject.rfc4514_string()
     if not_after <= moment:
-        raise CertificateError('the certificate %s expired on %s' % (subject, _iso(not_after)))
+        raise CertificateError('the certificate %s%s expired on %s' % (subject, ' in %s' % source if source else '', _iso(not_after)))
     # Rounded up, so a certificate made to last 10 days is reported as expiring in 10 days.
     days_left = int(math.ceil((not_after - moment).total_seconds() / 86400.0))
     if not_after - moment < datetime.timedelta(days=EXPIRY_WARNING_DAYS):

@@ -19,6 +19,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     HistoryIdentities,
     alias_filter,
     bundle_digest,
+    bundle_source,
     device_certificate_state,
     diff_entry,
     encode_base64,
@@ -515,3 +516,76 @@ def test_scrub_secrets_masks_slices_of_the_bundle_but_not_ordinary_values(bundle
     echoed = 'rejected: %s... and ...%s' % (encoded[:150], encoded[-100:-60])
     assert scrub_secrets(echoed, [encoded]) == 'rejected: %s... and ...%s' % (MASK, MASK)
     assert fingerprint == scrub_secrets(fingerprint, [encoded])
+
+
+# Every bundle error names the option the bundle came from (issue 8 item 12)
+
+NOT_PKCS12_ADVICE = 'PEM or DER certificates must be converted first, for example with openssl pkcs12 -export'
+
+
+def test_a_src_that_is_not_pkcs12_is_named_with_its_path(tmp_path):
+    pem = tmp_path / 'leaf.pem'
+    pem.write_bytes(certificates.pem_bytes())
+    with pytest.raises(CertificateError) as caught:
+        read_bundle(src=str(pem))
+    assert str(caught.value) == 'src %s is not a PKCS#12 (.p12/.pfx) bundle; %s' % (pem, NOT_PKCS12_ADVICE)
+
+
+def test_content_that_is_not_pkcs12_is_named_content():
+    junk = base64.b64encode(certificates.JUNK_BYTES).decode('ascii')
+    with pytest.raises(CertificateError) as caught:
+        read_bundle(content=junk)
+    assert str(caught.value) == 'content is not a PKCS#12 (.p12/.pfx) bundle; %s' % NOT_PKCS12_ADVICE
+    assert junk not in str(caught.value)
+
+
+def test_src_is_read_before_content_and_named_when_both_are_given(tmp_path, bundle):
+    junk = tmp_path / 'junk.p12'
+    junk.write_bytes(certificates.JUNK_BYTES)
+    with pytest.raises(CertificateError, match='^src %s is not a PKCS#12' % junk):
+        read_bundle(src=str(junk), content=base64.b64encode(bundle[0]).decode('ascii'))
+
+
+def test_bundle_source_names_the_option():
+    assert bundle_source('/tmp/x.p12', None) == 'src /tmp/x.p12'
+    assert bundle_source('/tmp/x.p12', 'TUlJSw==') == 'src /tmp/x.p12'
+    assert bundle_source(None, 'TUlJSw==') == 'content'
+    assert bundle_source(None, None) == 'the certificate file'
+
+
+@pytest.mark.parametrize('source', ['src /tmp/proxy.p12', 'content'])
+def test_every_inspect_error_names_the_source(bundle, source):
+    data = bundle[0]
+    expected = {
+        'no password': ('the PKCS#12 bundle in %s cannot be opened without a password: set password (or the bundle is damaged)'
+                        % source),
+        'wrong password': ('the PKCS#12 bundle in %s cannot be opened with the given password (wrong password, or a damaged '
+                           'or unsupported bundle)' % source),
+        'not pkcs12': '%s is not a PKCS#12 (.p12/.pfx) bundle; %s' % (source, NOT_PKCS12_ADVICE),
+        'no certificate': 'the PKCS#12 bundle in %s holds no certificate' % source,
+    }
+    calls = {
+        'no password': lambda: inspect_bundle(data, None, source=source),
+        'wrong password': lambda: inspect_bundle(data, 'wrong-password-123', source=source),
+        'not pkcs12': lambda: inspect_bundle(certificates.pem_bytes(), None, source=source),
+        'no certificate': lambda: inspect_bundle(certificates.key_only_pkcs12_bytes(PASSWORD), PASSWORD, source=source),
+    }
+    for name, call in calls.items():
+        with pytest.raises(CertificateError) as caught:
+            call()
+        assert str(caught.value) == expected[name], name
+
+
+def test_an_expired_certificate_names_the_source():
+    data, _fingerprint = certificates.pkcs12_bytes(password=PASSWORD, expired=True)
+    with pytest.raises(CertificateError, match=r'^the certificate CN=corp-proxy,O=esper\.mdm tests in src /tmp/old\.p12 expired on \d{4}-'):
+        inspect_bundle(data, PASSWORD, source='src /tmp/old.p12')
+
+
+def test_read_then_inspect_names_src_for_a_wrong_password(tmp_path):
+    path, _fingerprint = certificates.make_pkcs12(tmp_path / 'proxy.p12', password=PASSWORD)
+    data = read_bundle(src=str(path))
+    with pytest.raises(CertificateError) as caught:
+        inspect_bundle(data, OTHER_PASSWORD, source=bundle_source(str(path), None))
+    assert str(caught.value).startswith('the PKCS#12 bundle in src %s cannot be opened with the given password' % path)
+    assert OTHER_PASSWORD not in str(caught.value)
