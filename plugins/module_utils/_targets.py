@@ -4,10 +4,17 @@
 #
 # Private to the esper.mdm collection: the interfaces in this file may change in any release, without
 # notice or deprecation. Other collections and playbooks must not import it.
-"""Turn the devices and groups a user names into Esper DeviceInfo and DeviceGroup dicts (CONTRACT §7.2, §7.4).
+"""Turn the devices and groups a user names into Esper device and DeviceGroup dicts (CONTRACT §7.2, §7.4, §13).
 
-Names are resolved with one paginated listing per kind, never one request per name, and every bad reference
-is reported in one error before anything is sent.
+Devices are read from ``/v2/devices/`` (§13.2), the only listing that holds every platform: the legacy
+``/enterprise/<eid>/device/`` listing is Android only (§13.1) and would miss iOS, Windows and Linux devices.
+The legacy DeviceInfo is read only for what v2 lacks, for Android devices (with_legacy_fields: api_level,
+timezone_string). Names are resolved with one paginated listing, never one request per name, and every bad
+reference is reported in one error before anything is sent.
+
+Device dicts are the v2 records as the API returns them plus the DeviceInfo spellings of the same values
+(normalise_device: device_name from name, alias_name from alias, status from state), so code written for the
+legacy record keeps working; the readers (device_label, device_platform, device_api_level) accept either shape.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +23,7 @@ __metaclass__ = type
 import difflib
 import re
 
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperNotFoundError
 
 UUID_PATTERN = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
@@ -24,10 +32,21 @@ UUID_PATTERN = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 UUID_SHAPE = re.compile(r'^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$')
 HEX_AND_DASHES = re.compile(r'^[0-9A-Fa-f-]{30,40}$')
 
-# Page size of the device and group listings: few pages even for large fleets.
+# Page size of the group listing: few pages even for large tenants.
 LISTING_PAGE_SIZE = 500
 
-# Up to this many device UUIDs (and no names) are fetched one by one; above it one listing is cheaper.
+# The v2 device listing of every platform (§13.2): pages of up to 1000 devices, subgroups in group_multi.
+V2_DEVICES_PATH = 'v2/devices/'
+# One v2 device by id; written without a trailing slash as the spec gives it (§7.2, §13.2).
+V2_DEVICE_PATH = 'v2/devices/%s'
+V2_PAGE_SIZE = 1000
+
+# The legacy DeviceInfo listing holds only Android devices (§13.1); no maximum page size is declared
+# (Unknown 21) and a single limit=5000 request has worked, so 1000 is safe (next links are followed anyway).
+LEGACY_PAGE_SIZE = 1000
+
+# Up to this many devices are fetched one by one (v2 by UUID, or their legacy DeviceInfo); above it one listing
+# is cheaper.
 MAX_SINGLE_DEVICE_LOOKUPS = 20
 
 # How many similar names an "unknown name" error suggests.
@@ -44,6 +63,23 @@ OS_PLATFORMS = {
     'WINDOWS': 'WINDOWS',
     'LINUX': 'LINUX',
 }
+
+# The catalogue's platform names (COMMANDS[name].platforms) as device_platform() names them.
+CATALOGUE_PLATFORMS = {
+    'Android': 'ANDROID',
+    'iOS': 'APPLE',
+    'Windows': 'WINDOWS',
+    'Linux': 'LINUX',
+}
+# Every device platform, in the order messages list them.
+DEVICE_PLATFORMS = ('ANDROID', 'APPLE', 'WINDOWS', 'LINUX')
+
+# Android release (Build.VERSION.RELEASE, major and minor) -> API level; for 9 and later the major number decides.
+ANDROID_RELEASE_API_LEVELS = {
+    (5, 0): 21, (5, 1): 22, (6, 0): 23, (7, 0): 24, (7, 1): 25, (8, 0): 26, (8, 1): 27, (9, 0): 28, (10, 0): 29,
+    (11, 0): 30, (12, 0): 31, (13, 0): 33, (14, 0): 34, (15, 0): 35, (16, 0): 36,
+}
+ANDROID_RELEASE = re.compile(r'^([0-9]+)(?:\.([0-9]+))?(?:\.[0-9]+)*$')
 
 
 class TargetError(Exception):
@@ -64,11 +100,35 @@ def is_uuid(value):
     return isinstance(value, str) and UUID_PATTERN.match(value) is not None
 
 
+def normalise_device(record):
+    """A copy of a /v2/devices record with the DeviceInfo spellings of its values added (§13.3).
+
+    device_name from name, alias_name from alias and status from state, each only when the record lacks it, so
+    code that reads a legacy DeviceInfo keeps working; everything else is kept as v2 gives it (platform, os,
+    os_version, serial, group_id, ...). v2 has no api_level nor timezone_string: with_legacy_fields adds them.
+    Anything that is not a dict is returned as it is.
+    """
+    if not isinstance(record, dict):
+        return record
+    device = dict(record)
+    for legacy_key, v2_key in (('device_name', 'name'), ('alias_name', 'alias'), ('status', 'state')):
+        if legacy_key not in device and v2_key in device:
+            device[legacy_key] = device[v2_key]
+    return device
+
+
 def device_label(device):
-    """The name to show for a device in messages and results: its device_name, else its id."""
+    """The name to show for a device in messages and results: its device_name (v2: name), else its id."""
     if not isinstance(device, dict):
         return str(device)
-    return device.get('device_name') or device.get('id') or '?'
+    return device.get('device_name') or device.get('name') or device.get('id') or '?'
+
+
+def device_alias(device):
+    """The device's alias: alias_name (legacy) or alias (v2), or None."""
+    if not isinstance(device, dict):
+        return None
+    return device.get('alias_name') or device.get('alias') or None
 
 
 def device_platform(device):
@@ -82,11 +142,46 @@ def device_platform(device):
     return None
 
 
+def _android_release(device):
+    """The Android release a device reports (v2 os_version or software_info.os_version, legacy androidVersion)."""
+    software = device.get('software_info') if isinstance(device.get('software_info'), dict) else {}
+    legacy_software = device.get('softwareInfo') if isinstance(device.get('softwareInfo'), dict) else {}
+    for value in (device.get('os_version'), software.get('os_version'), legacy_software.get('androidVersion')):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def android_api_level(release):
+    """The API level of an Android release string ('9', '8.1.0', '12L', '14'), or None when it is not one."""
+    if not isinstance(release, str):
+        return None
+    text = release.strip()
+    if text.upper() == '12L':
+        return 32
+    match = ANDROID_RELEASE.match(text)
+    if match is None:
+        return None
+    major, minor = int(match.group(1)), int(match.group(2) or 0)
+    if (major, minor) in ANDROID_RELEASE_API_LEVELS:
+        return ANDROID_RELEASE_API_LEVELS[(major, minor)]
+    if major >= 9:
+        return ANDROID_RELEASE_API_LEVELS.get((major, 0))
+    return None
+
+
 def device_api_level(device):
-    """The device's Android API level as an int, or None when missing or not a number."""
+    """The device's Android API level as an int, or None when unknown.
+
+    The reported api_level (legacy DeviceInfo, or added by with_api_levels) when there is one; otherwise, for a
+    device whose platform is ANDROID (a v2 record, which has no api_level, §13.3), the level of the Android release
+    it reports in os_version ('9' is 28, '8.1' is 27). None for other platforms and unreadable values.
+    """
     if not isinstance(device, dict):
         return None
     value = device.get('api_level')
+    if value is None and device_platform(device) == 'ANDROID':
+        return android_api_level(_android_release(device))
     if isinstance(value, bool):
         return None
     try:
@@ -146,19 +241,24 @@ def _index_by_id(items):
     return index
 
 
+def _device_name(device):
+    """The device's own name (device_name, v2 name), or None."""
+    return device.get('device_name') or device.get('name') or None
+
+
 def _match_device_name(name, listing):
-    """Devices whose device_name is exactly name; failing that, those whose alias_name is."""
-    matches = [device for device in listing if device.get('device_name') == name]
+    """Devices whose name (device_name / v2 name) is exactly name; failing that, those whose alias is."""
+    matches = [device for device in listing if _device_name(device) == name]
     if not matches:
-        matches = [device for device in listing if device.get('alias_name') == name]
+        matches = [device for device in listing if device_alias(device) == name]
     return matches
 
 
 def _describe_device(device):
-    alias = device.get('alias_name')
-    if alias and alias != device.get('device_name'):
-        return '%s (%s, alias %s)' % (device.get('id'), device.get('device_name'), alias)
-    return '%s (%s)' % (device.get('id'), device.get('device_name'))
+    alias = device_alias(device)
+    if alias and alias != _device_name(device):
+        return '%s (%s, alias %s)' % (device.get('id'), _device_name(device), alias)
+    return '%s (%s)' % (device.get('id'), _device_name(device))
 
 
 def _describe_group(group):
@@ -176,15 +276,36 @@ def _append_unique(resolved, seen_ids, item):
 
 
 def list_devices(client, params=None):
-    """Every DeviceInfo of the enterprise (optionally filtered by params), in one paginated listing."""
-    return client.paginate(client.enterprise_path('device/'), params=params, page_size=LISTING_PAGE_SIZE)
+    """Every device of the tenant, every platform, from one paginated /v2/devices/ listing (pages of 1000).
+
+    params: v2 filters (§13.2) such as {'group_multi': <group id>}. The records are normalised (normalise_device).
+    """
+    listing = client.paginate(V2_DEVICES_PATH, params=params, page_size=V2_PAGE_SIZE)
+    return [normalise_device(device) for device in listing if isinstance(device, dict)]
+
+
+def get_device(client, device_id):
+    """One device of any platform by UUID (GET v2/devices/<id>), normalised; EsperNotFoundError when unknown.
+
+    v2 search does not find a device by its UUID (§13.2), so ids are read one by one or from the listing.
+    """
+    return normalise_device(client.get(V2_DEVICE_PATH % device_id))
+
+
+def list_legacy_devices(client, params=None):
+    """Every legacy DeviceInfo of the enterprise (Android devices only, §13.1), in one paginated listing."""
+    listing = client.paginate(client.enterprise_path('device/'), params=params, page_size=LEGACY_PAGE_SIZE)
+    return [device for device in listing if isinstance(device, dict)]
 
 
 def resolve_devices(client, refs):
-    """Resolve device references (UUIDs or exact names) to DeviceInfo dicts, in input order without repeats.
+    """Resolve device references (UUIDs or exact names) to device dicts of any platform, in input order without repeats.
 
-    Any name, or more than MAX_SINGLE_DEVICE_LOOKUPS UUIDs, leads to one paginated listing of the enterprise's
-    devices; names match device_name exactly, then alias_name. A few UUIDs alone are fetched one by one.
+    Any name, or more than MAX_SINGLE_DEVICE_LOOKUPS UUIDs, leads to one paginated /v2/devices/ listing (every
+    platform, pages of 1000); names match the device name exactly, then the alias. One listing rather than a
+    ``search=`` per name: v2 search matches many fields in a way that is not documented (Unknown 22), and only the
+    whole list can suggest the names a mistyped one was meant to be. A few UUIDs alone are fetched one by one with
+    GET v2/devices/<id> (v2 search does not find UUIDs). The dicts are normalised v2 records (normalise_device).
     Raises TargetError naming every reference that is unknown or ambiguous.
     """
     refs = _unique_refs(refs)
@@ -195,11 +316,11 @@ def resolve_devices(client, refs):
     problems = []
     found = {}
     if names or len(uuids) > MAX_SINGLE_DEVICE_LOOKUPS:
-        listing = [device for device in list_devices(client) if isinstance(device, dict)]
+        listing = list_devices(client)
         by_id = _index_by_id(listing)
         all_names = _unique_refs(
-            [device.get('device_name') for device in listing if device.get('device_name')]
-            + [device.get('alias_name') for device in listing if device.get('alias_name')])
+            [_device_name(device) for device in listing if _device_name(device)]
+            + [device_alias(device) for device in listing if device_alias(device)])
         for ref in refs:
             if is_uuid(ref):
                 device = by_id.get(ref.lower())
@@ -220,7 +341,7 @@ def resolve_devices(client, refs):
     else:
         for ref in uuids:
             try:
-                found[ref] = client.get(client.enterprise_path('device/%s/' % ref))
+                found[ref] = get_device(client, ref)
             except EsperNotFoundError:
                 problems.append('device %s not found in enterprise' % ref)
     if problems:
@@ -275,24 +396,25 @@ def _group_id(group):
 
 
 def expand_groups(client, groups):
-    """Map each group's id to its member DeviceInfo dicts (subgroups included, §7.2 ``group`` filter).
+    """Map each group's id to its member device dicts of every platform, subgroups included.
 
-    groups: DeviceGroup dicts (as returned by resolve_groups) or group ids. One paginated listing per group.
+    groups: DeviceGroup dicts (as returned by resolve_groups) or group ids. One paginated /v2/devices/
+    listing per group with ``group_multi=<id>`` (which includes subgroups, like the legacy ``group`` filter, §13.2),
+    pages of 1000; the dicts are normalised v2 records.
     """
     members = {}
     for group in groups or []:
         group_id = _group_id(group)
         if group_id in members:
             continue
-        members[group_id] = [device for device in list_devices(client, params={'group': group_id})
-                             if isinstance(device, dict)]
+        members[group_id] = list_devices(client, params={'group_multi': group_id})
     return members
 
 
 def target_devices(client, devices, groups):
     """Every device a command would reach: the resolved devices, then each group's members, without repeats.
 
-    devices: DeviceInfo dicts (from resolve_devices); groups: DeviceGroup dicts (from resolve_groups) or ids.
+    devices: device dicts (from resolve_devices); groups: DeviceGroup dicts (from resolve_groups) or ids.
     """
     result = []
     seen_ids = set()
@@ -351,3 +473,154 @@ def groups_device_count(groups):
     if not all(isinstance(count, int) and not isinstance(count, bool) for count in counts):
         return None
     return sum(counts)
+
+
+# --- what v2 lacks: the legacy DeviceInfo of Android devices ---------------------------------------
+
+def _legacy_records(client, device_ids):
+    """device id (lower case) -> legacy DeviceInfo for those of device_ids that have one (Android devices).
+
+    Up to MAX_SINGLE_DEVICE_LOOKUPS ids: one GET enterprise/<eid>/device/<id>/ each (a 404, a device the legacy API
+    does not know, is left out); more: one paginated legacy listing of the enterprise.
+    """
+    if not device_ids:
+        return {}
+    if len(device_ids) > MAX_SINGLE_DEVICE_LOOKUPS:
+        wanted = set(str(device_id).lower() for device_id in device_ids)
+        return dict((key, record) for key, record in _index_by_id(list_legacy_devices(client)).items() if key in wanted)
+    records = {}
+    for device_id in device_ids:
+        try:
+            record = client.get(client.enterprise_path('device/%s/' % device_id))
+        except EsperNotFoundError:
+            continue
+        if isinstance(record, dict):
+            records[str(device_id).lower()] = record
+    return records
+
+
+def with_legacy_fields(client, devices, fields):
+    """devices with the given legacy DeviceInfo fields added where v2 lacks them, as a new list in the same order.
+
+    Only devices that miss one of the fields (the key is absent, as in every v2 record) and may be Android (platform
+    ANDROID or unknown: the legacy API knows only Android devices, §13.1) are looked up; the others are returned as
+    they are, at no cost. Up to MAX_SINGLE_DEVICE_LOOKUPS such devices cost one GET enterprise/<eid>/device/<id>/
+    each, more cost one paginated legacy listing. A looked-up device is a new dict with the fields it missed taken
+    from its DeviceInfo (None when the DeviceInfo lacks one); a device the legacy API does not know (404, not in
+    the listing) is returned unchanged, still without the fields. Raises the client's typed errors otherwise.
+    """
+    devices = list(devices or [])
+    fields = tuple(fields)
+
+    def lacks_fields(device):
+        return (isinstance(device, dict) and bool(device.get('id')) and device_platform(device) in (None, 'ANDROID')
+                and any(field not in device for field in fields))
+
+    records = _legacy_records(client, _unique_refs([device['id'] for device in devices if lacks_fields(device)]))
+    result = []
+    for device in devices:
+        record = records.get(str(device['id']).lower()) if lacks_fields(device) else None
+        if record is None:
+            result.append(device)
+            continue
+        added = dict(device)
+        for field in fields:
+            if field not in added:
+                added[field] = record.get(field)
+        result.append(added)
+    return result
+
+
+def with_api_levels(client, devices):
+    """devices with the legacy api_level added to the Android ones that lack it (with_legacy_fields).
+
+    Certificates need the API level (Android 9, API 28, or later); v2 records have none (§13.3). device_api_level
+    falls back on the Android release in os_version when no api_level is reported, so this read makes it exact.
+    """
+    return with_legacy_fields(client, devices, ('api_level',))
+
+
+def with_timezones(client, devices):
+    """devices with the legacy timezone_string added to the Android ones that lack it (with_legacy_fields).
+
+    SET_TIMEZONE's current value is DeviceInfo.timezone_string (§7.3), which v2 records do not carry.
+    """
+    return with_legacy_fields(client, devices, ('timezone_string',))
+
+
+# --- platform support of a command ---------------------------------------------------------------
+
+def command_platforms(command):
+    """The device platforms (ANDROID, APPLE, WINDOWS, LINUX) the catalogue says command works on.
+
+    Raises KeyError for a command the catalogue does not know.
+    """
+    return tuple(CATALOGUE_PLATFORMS.get(platform, str(platform).upper()) for platform in COMMANDS[command].platforms)
+
+
+def unsupported_platforms(command):
+    """The device platforms command does not work on, in DEVICE_PLATFORMS order (empty when it works on all)."""
+    supported = command_platforms(command)
+    return tuple(platform for platform in DEVICE_PLATFORMS if platform not in supported)
+
+
+def unsupported_reason(command, platform):
+    """The skip reason for a device of platform that command does not support."""
+    return '%s is not supported on %s devices (supported: %s)' % (command, platform, ', '.join(command_platforms(command)))
+
+
+def is_supported(command, device):
+    """Whether command works on device's platform.
+
+    A device whose platform is unknown (no platform nor os, or one that is none of DEVICE_PLATFORMS) counts as
+    supported: the API, not a guess, then decides.
+    """
+    platform = device_platform(device)
+    return platform not in DEVICE_PLATFORMS or platform in command_platforms(command)
+
+
+def split_by_platform(command, devices):
+    """(supported devices, skipped entries) of devices for command, by the catalogue's platforms, in input order.
+
+    skipped entries: {'device': id, 'device_name': label, 'reason': '<COMMAND> is not supported on <PLATFORM> devices
+    (supported: ANDROID, APPLE, WINDOWS)'}. A device whose platform is unknown (see is_supported) is treated as
+    supported and kept: only a known platform the command does not list is skipped. Makes no request.
+    """
+    supported = []
+    skipped = []
+    for device in devices or []:
+        if is_supported(command, device):
+            supported.append(device)
+        else:
+            skipped.append({'device': device.get('id'), 'device_name': device_label(device),
+                            'reason': unsupported_reason(command, device_platform(device))})
+    return supported, skipped
+
+
+def has_unsupported_devices(command, devices):
+    """Whether any of devices (e.g. a group's members from expand_groups) runs a platform command does not support.
+
+    A group with such a member must be expanded and sent as a device list without it. Unknown platforms count as
+    supported. Makes no request.
+    """
+    return any(not is_supported(command, device) for device in devices or [])
+
+
+def group_has_unsupported_devices(client, command, group):
+    """Whether the group (DeviceGroup dict or id; subgroups included) holds a device of a platform command does not support.
+
+    No request when command works on every platform; otherwise one GET v2/devices/?group_multi=<id>&platform=<the
+    unsupported platforms>&limit=1 whose count answers it, without listing the members. Devices of unknown
+    platform match no platform filter, so they count as supported, as in split_by_platform.
+    """
+    platforms = unsupported_platforms(command)
+    if not platforms:
+        return False
+    page = client.get(V2_DEVICES_PATH, params={'group_multi': _group_id(group), 'platform': ','.join(platforms),
+                                               'limit': 1, 'offset': 0})
+    if isinstance(page, dict):
+        count = page.get('count')
+        if isinstance(count, int) and not isinstance(count, bool):
+            return count > 0
+        return bool(page.get('results'))
+    return bool(page)
