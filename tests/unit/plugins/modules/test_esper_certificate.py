@@ -30,7 +30,7 @@ OLD_PASSWORD = 'Old-bundle-pw-7'
 ALIAS = 'corp-proxy'
 COMMANDS_PATH = 'commands/v0/commands/'
 STATUS_PATH = 'commands/v0/status/'
-DEVICES_PATH = 'enterprise/%s/device/' % ENTERPRISE_ID
+DEVICES_PATH = 'v2/devices/'
 GROUPS_PATH = 'enterprise/%s/devicegroup/' % ENTERPRISE_ID
 NEW_COMMAND = '9d0e6a4f-5b1c-4c1d-9e2f-00000000c0de'
 GROUP_ID = '0b9a8c7d-1111-4e2f-9a0b-000000000001'
@@ -70,8 +70,8 @@ def src(tmp_path, bundle):
 
 def device_listing(devices=None):
     """The one listing resolve_devices makes when names are given (of FLEET unless devices is given)."""
-    return Exchange('GET', DEVICES_PATH, params={'limit': 500, 'offset': 0},
-                    body=page(FLEET if devices is None else devices, enveloped=False))
+    return Exchange('GET', DEVICES_PATH, params={'limit': 1000, 'offset': 0},
+                    body={'content': page(FLEET if devices is None else devices, enveloped=False, prev_key='prev')})
 
 
 def commands_listing(command, requests):
@@ -348,8 +348,8 @@ def test_groups_are_expanded_to_their_devices(src, bundle):
     args = {'alias': ALIAS, 'src': src, 'password': PASSWORD, 'groups': ['Store-017']}
     result, _conversation = run(args, [
         Exchange('GET', GROUPS_PATH, params={'limit': 500, 'offset': 0}, body=page([group], enveloped=False)),
-        Exchange('GET', DEVICES_PATH, params={'group': GROUP_ID}, params_subset=True,
-                 body=page([KIOSK_1, LEGACY], enveloped=False)),
+        Exchange('GET', DEVICES_PATH, params={'group_multi': GROUP_ID}, params_subset=True,
+                 body={'content': page([KIOSK_1, LEGACY], enveloped=False, prev_key='prev')}),
         *history(device_ids=[device_id(1)]),
         post(install_body(data, [device_id(1)])),
         stats(success=1),

@@ -36,7 +36,7 @@ CMD_3 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000003'
 OLD_1 = '9d0e6a4f-5b1c-4c1d-9e2f-0000000000a1'
 OLD_2 = '9d0e6a4f-5b1c-4c1d-9e2f-0000000000a2'
 PASSWORD = 'Correct-Horse-77'
-DEVICES_PATH = 'enterprise/%s/device/' % ENTERPRISE_ID
+DEVICES_PATH = 'v2/devices/'
 GROUPS_PATH = 'enterprise/%s/devicegroup/' % ENTERPRISE_ID
 
 
@@ -56,7 +56,7 @@ STORES = [group(1, 3), group(2, 2)]
 
 
 def device_listing(devices=None):
-    return Exchange('GET', DEVICES_PATH, params={'limit': 500, 'offset': 0}, body=page(devices or FLEET, enveloped=False))
+    return Exchange('GET', DEVICES_PATH, params={'limit': 1000, 'offset': 0}, body={'content': page(devices or FLEET, enveloped=False, prev_key='prev')})
 
 
 def group_listing(groups=None):
@@ -64,8 +64,8 @@ def group_listing(groups=None):
 
 
 def group_members(number, members):
-    return Exchange('GET', DEVICES_PATH, params={'group': group_id(number)}, params_subset=True,
-                    body=page(members, enveloped=False))
+    return Exchange('GET', DEVICES_PATH, params={'group_multi': group_id(number)}, params_subset=True,
+                    body={'content': page(members, enveloped=False, prev_key='prev')})
 
 
 def devicestate(number, **values):
@@ -221,7 +221,7 @@ def test_2500_devices_become_3_requests():
     ids = [record['id'] for record in fleet]
     bodies = build_requests('REBOOT', {}, ids, [])
     result = run({'command': 'REBOOT', 'devices': ids}, [
-        Exchange('GET', DEVICES_PATH, params={'limit': 500, 'offset': 0}, body=page(fleet, enveloped=False)),
+        Exchange('GET', DEVICES_PATH, params={'limit': 1000, 'offset': 0}, body={'content': page(fleet, enveloped=False, prev_key='prev')}),
         post(CMD_1, bodies[0]), post(CMD_2, bodies[1]), post(CMD_3, bodies[2]),
         stats(CMD_1, success=1000), stats(CMD_2, success=1000), stats(CMD_3, success=500),
     ])
@@ -236,7 +236,7 @@ def test_a_lost_post_response_adopts_the_stored_request_and_reports_one_command_
     body = body_for('REBOOT', [device_id(1)])
     stored = created(CMD_1, body, created_at='2023-11-14T22:13:20Z')  # FakeTime's start: sent just now
     result = run({'command': 'REBOOT', 'devices': [device_id(1)]}, [
-        Exchange('GET', DEVICES_PATH + '%s/' % device_id(1), body=device(1)),
+        Exchange('GET', DEVICES_PATH + device_id(1), body={'content': device(1)}),
         Exchange('POST', 'commands/v0/commands/', json=body, raises=requests.exceptions.ReadTimeout('read timed out')),
         Exchange('GET', 'commands/v0/commands/', params={'command': 'REBOOT', 'devices': device_id(1)}, params_subset=True,
                  body=page([created(OLD_1, body, created_at='2023-11-01T00:00:00Z'), stored])),

@@ -88,7 +88,7 @@ def test_list_filters_by_command_devices_groups_and_schedule_with_a_limit():
     stored = request(CMD_2, 'RESET_LOCKSCREEN_PASSWORD', {'new_lockscreen_password': PASSWORD})
     result = run({'command': 'RESET_LOCKSCREEN_PASSWORD', 'devices': ['kiosk-0001'], 'groups': ['Store-001'],
                   'schedule': 'IMMEDIATE', 'limit': 2}, [
-        Exchange('GET', 'enterprise/%s/device/' % ENTERPRISE_ID, body=page(devices, enveloped=False)),
+        Exchange('GET', 'v2/devices/', body={'content': page(devices, enveloped=False, prev_key='prev')}),
         Exchange('GET', 'enterprise/%s/devicegroup/' % ENTERPRISE_ID, body=page(groups, enveloped=False)),
         Exchange('GET', 'commands/v0/commands/', params={'command': 'RESET_LOCKSCREEN_PASSWORD', 'devices': DEVICE_1,
                                                          'groups': GROUP_1, 'schedule': 'IMMEDIATE', 'limit': 2, 'offset': 0},
@@ -122,7 +122,7 @@ def test_bad_input_fails_before_any_request(args, fragment):
 
 def test_unknown_device_name_fails():
     result = run({'devices': ['kiosk-4242']}, [
-        Exchange('GET', 'enterprise/%s/device/' % ENTERPRISE_ID, body=page([], enveloped=False)),
+        Exchange('GET', 'v2/devices/', body={'content': page([], enveloped=False, prev_key='prev')}),
     ])
     assert result['failed'] is True and "device 'kiosk-4242' not found" in result['msg']
 
