@@ -8,7 +8,8 @@
 
 Everything that talks to the Esper API goes through EsperClient.request(): it adds the Bearer
 header, unwraps both envelope families, turns error bodies into typed exceptions, and is the only
-place that retries. create_command() never sends a command request twice.
+place that retries. create_command() never sends a command request twice: once a POST may have
+reached the server without a usable answer it only looks the request up, and never sends it again.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,18 +17,20 @@ __metaclass__ = type
 
 import json as jsonlib
 import math
+import os
 import random
 import re
 import socket
 import time
 import traceback
 from datetime import datetime, timedelta, timezone
+from email.utils import mktime_tz, parsedate_tz
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, SECRET_KEYS, mask_secrets, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, collect_secrets, mask_secrets, scrub_text
 
 try:
     from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -55,18 +58,26 @@ COMMANDS_PATH = 'commands/v0/commands/'
 
 # Statuses retried by every request; 429 means the server did not process the request.
 RETRY_STATUSES = (429, 502, 503, 504)
+# A read (GET) is safe to repeat, so a 500 on it is retried too.
+READ_RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_CAP = 60.0
 RETRY_AFTER_MIN = 1.0
 RETRY_AFTER_MAX = 60.0
 BACKOFF_JITTER = 0.25
-# A command request created this long before the first POST was sent may still be that POST's
-# (server and client clocks differ); older ones are never adopted.
-ADOPT_WINDOW = 120
+# Only when no response ever carried a Date header: a command request created more than this many
+# seconds (by the client's clock) before the first POST was sent existed before it and is never adopted.
+ADOPT_SKEW = 5
+# After a POST that may have reached the server without a usable answer, the command list is read
+# after each of these pauses (30 s in all) until the request shows up; it is never sent again.
+LOOKUP_DELAYS = (2.0, 4.0, 8.0, 16.0)
 RECONCILE_PAGE = 50
 # How much of a non-JSON error body goes into a message.
 BODY_EXCERPT = 200
 
 TENANT_PATTERN = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$')
+UUID_PATTERN = re.compile(r'^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$')
+# Characters that cannot go into an HTTP header value (requests refuses them, quoting the header).
+CONTROL_CHARACTERS = re.compile(r'[\x00-\x1f\x7f]')
 ISO8601_PATTERN = re.compile(
     r'^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$')
 
@@ -130,9 +141,13 @@ class EsperConfigError(EsperApiError):
 
 
 def connection_argument_spec():
-    """The argument spec of the esper.mdm.connection doc fragment, with environment fallbacks."""
+    """The argument spec of the esper.mdm.connection doc fragment, with environment fallbacks.
+
+    api_key is not required here: client_from_module() checks it, so that the message can name the
+    ESPER_API_KEY variable too.
+    """
     return dict(
-        api_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['ESPER_API_KEY'])),
+        api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['ESPER_API_KEY'])),
         tenant=dict(type='str', fallback=(env_fallback, ['ESPER_TENANT'])),
         api_url=dict(type='str', fallback=(env_fallback, ['ESPER_API_URL'])),
         enterprise_id=dict(type='str', fallback=(env_fallback, ['ESPER_ENTERPRISE_ID'])),
@@ -164,42 +179,130 @@ def api_base_url(tenant=None, api_url=None):
                            'or the ESPER_TENANT or ESPER_API_URL environment variable')
 
 
+def check_api_key(api_key):
+    """api_key without surrounding white space; EsperConfigError when it is missing, blank or cannot go into a header.
+
+    A vaulted block scalar ends in a newline, which requests would refuse and quote (key included) in its error.
+    """
+    key = api_key.strip() if isinstance(api_key, str) else ''
+    if not key:
+        raise EsperConfigError('api_key is required: set the api_key option or the ESPER_API_KEY environment variable '
+                               '(an empty or blank value counts as missing)')
+    if CONTROL_CHARACTERS.search(key):
+        raise EsperConfigError('api_key contains a line break or another control character inside it (not only at its ends), '
+                               'so it cannot be sent in the Authorization header; check how the api_key option or '
+                               'ESPER_API_KEY is stored')
+    return key
+
+
+def check_enterprise_id(enterprise_id):
+    """enterprise_id without surrounding white space (None when unset); EsperConfigError unless it is a UUID."""
+    if enterprise_id is None:
+        return None
+    value = str(enterprise_id).strip()
+    if not value:
+        return None
+    if not UUID_PATTERN.match(value):
+        raise EsperConfigError('enterprise_id must be the enterprise UUID shown in API Key Management, such as '
+                               '5f2e7c1a-0000-4000-8000-00000000e001; check the enterprise_id option or the '
+                               'ESPER_ENTERPRISE_ID environment variable, got %r' % value)
+    return value
+
+
+def check_ca_path(ca_path):
+    """EsperConfigError when ca_path is set but is not a readable file or directory."""
+    if not ca_path:
+        return
+    if os.path.isdir(ca_path):
+        if not os.access(ca_path, os.R_OK | os.X_OK):
+            raise EsperConfigError('ca_path %r is a directory that cannot be read' % ca_path)
+        return
+    if not os.path.isfile(ca_path):
+        raise EsperConfigError('ca_path %r does not exist (or is neither a file nor a directory); set the ca_path option '
+                               'to a readable CA bundle file or certificate directory' % ca_path)
+    if not os.access(ca_path, os.R_OK):
+        raise EsperConfigError('ca_path %r cannot be read' % ca_path)
+
+
+def _from_environment(params, name, variable):
+    """True when params[name] holds the value of the environment variable (its env_fallback filled it in).
+
+    AnsibleModule keeps no record of where a value came from, so this compares values: an option set on
+    the task to exactly the environment variable's value counts as coming from the environment.
+    """
+    value = params.get(name)
+    return value is not None and variable in os.environ and os.environ[variable] == value
+
+
+def choose_base_url(params, warn):
+    """The API base URL from the tenant and api_url options; warns when both are set and differ.
+
+    api_url takes precedence over tenant, except that an option set on the task beats one that only
+    comes from an environment variable: a task's tenant wins over ESPER_API_URL.
+    """
+    tenant = params.get('tenant')
+    api_url = params.get('api_url')
+    if not (tenant and tenant.strip() and api_url and api_url.strip()):
+        return api_base_url(tenant, api_url)
+    tenant_from_env = _from_environment(params, 'tenant', 'ESPER_TENANT')
+    url_from_env = _from_environment(params, 'api_url', 'ESPER_API_URL')
+    use_tenant = url_from_env and not tenant_from_env
+    chosen = api_base_url(tenant=tenant) if use_tenant else api_base_url(api_url=api_url)
+    try:
+        other = api_base_url(api_url=api_url) if use_tenant else api_base_url(tenant=tenant)
+    except EsperConfigError:
+        other = None
+    if other != chosen:
+        tenant_text = 'tenant %r (%s)' % (tenant, 'from ESPER_TENANT' if tenant_from_env else 'set on the task')
+        url_text = 'api_url %r (%s)' % (api_url, 'from ESPER_API_URL' if url_from_env else 'set on the task')
+        if use_tenant:
+            warn('Esper API: both tenant and api_url are set; %s is used and %s is ignored, as an option set on the task '
+                 'beats an environment variable; the API is %s' % (tenant_text, url_text, chosen))
+        else:
+            warn('Esper API: both tenant and api_url are set; %s is used and %s is ignored, as api_url takes precedence '
+                 'over tenant; the API is %s' % (url_text, tenant_text, chosen))
+    return chosen
+
+
 def client_from_module(module):
     """Build the EsperClient from a module's connection options; fail the module on bad options.
 
-    Fails (before any request) when requests is missing, when neither tenant nor api_url is set,
-    on a malformed tenant or api_url, or on a negative timeout or max_retries.
+    Fails (before any request) when requests is missing, api_key is missing or blank, neither tenant
+    nor api_url is set, on a malformed tenant, api_url or enterprise_id, on a ca_path that cannot be
+    read, or on a negative timeout or max_retries. Warns when tenant and api_url are both set.
     """
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
-    base_url = None
+    client = None
     try:
-        base_url = api_base_url(params.get('tenant'), params.get('api_url'))
+        api_key = check_api_key(params.get('api_key'))
+        base_url = choose_base_url(params, module.warn)
+        timeout = params.get('timeout')
+        if timeout is None:
+            timeout = 30
+        if timeout <= 0:
+            raise EsperConfigError('timeout must be a positive number of seconds, got %s' % timeout)
+        max_retries = params.get('max_retries')
+        if max_retries is None:
+            max_retries = 5
+        if max_retries < 0:
+            raise EsperConfigError('max_retries must be 0 or more, got %s' % max_retries)
+        validate_certs = params.get('validate_certs')
+        client = EsperClient(
+            base_url,
+            api_key,
+            enterprise_id=params.get('enterprise_id') or None,
+            validate_certs=True if validate_certs is None else validate_certs,
+            ca_path=params.get('ca_path'),
+            timeout=timeout,
+            max_retries=max_retries,
+            warn=module.warn,
+            user_agent='%s ansible/%s' % (DEFAULT_USER_AGENT, ANSIBLE_VERSION),
+        )
     except EsperConfigError as exc:
-        module.fail_json(msg=str(exc))
-    timeout = params.get('timeout')
-    if timeout is None:
-        timeout = 30
-    if timeout <= 0:
-        module.fail_json(msg='timeout must be a positive number of seconds, got %s' % timeout)
-    max_retries = params.get('max_retries')
-    if max_retries is None:
-        max_retries = 5
-    if max_retries < 0:
-        module.fail_json(msg='max_retries must be 0 or more, got %s' % max_retries)
-    validate_certs = params.get('validate_certs')
-    return EsperClient(
-        base_url,
-        params.get('api_key'),
-        enterprise_id=params.get('enterprise_id') or None,
-        validate_certs=True if validate_certs is None else validate_certs,
-        ca_path=params.get('ca_path'),
-        timeout=timeout,
-        max_retries=max_retries,
-        warn=module.warn,
-        user_agent='%s ansible/%s' % (DEFAULT_USER_AGENT, ANSIBLE_VERSION),
-    )
+        module.fail_json(msg=scrub_text(str(exc), [params.get('api_key')]))
+    return client
 
 
 def parse_iso8601(value):
@@ -227,21 +330,6 @@ def parse_iso8601(value):
     except ValueError:
         return None
     return moment.timestamp() + (float('0.' + fraction) if fraction else 0.0)
-
-
-def _secret_values(value):
-    """Every secret string in a request body (by masking.SECRET_KEYS), so error text can be scrubbed of it."""
-    found = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in SECRET_KEYS and isinstance(item, str) and item:
-                found.append(item)
-            else:
-                found.extend(_secret_values(item))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            found.extend(_secret_values(item))
-    return found
 
 
 def _exception_chain(exc):
@@ -298,6 +386,34 @@ def _page_results(page):
     raise EsperServerError('the response is not a list page (no results list)')
 
 
+def _date_header(response):
+    """The server's clock (epoch seconds) from a response's Date header, or None when it is absent or unreadable."""
+    value = _header(response, 'Date')
+    if not value:
+        return None
+    try:
+        parsed = parsedate_tz(str(value))
+        return float(mktime_tz(parsed)) if parsed else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _query_text(params):
+    """params as a query string, for messages."""
+    return urlencode(sorted(params.items()))
+
+
+def _lookup_params(body):
+    """The query of the command list that finds the requests body may have created, or None without targets."""
+    devices = body.get('devices') or []
+    groups = body.get('groups') or []
+    if devices:
+        return {'command': body.get('command'), 'devices': devices[0], 'limit': RECONCILE_PAGE}
+    if groups:
+        return {'command': body.get('command'), 'groups': groups[0], 'limit': RECONCILE_PAGE}
+    return None
+
+
 class _RetryableFailure(object):
     """A response or transport error that may be retried: what happened, in text without secrets."""
 
@@ -311,16 +427,25 @@ class _RetryableFailure(object):
 
 
 class EsperClient(object):
-    """The Esper API over one keep-alive requests.Session: auth, JSON, envelopes, typed errors, retries."""
+    """The Esper API over one keep-alive requests.Session: auth, JSON, envelopes, typed errors, retries.
+
+    The constructor checks the options it can check without a request (EsperConfigError): api_key
+    (stripped of surrounding white space, required), enterprise_id (a UUID when set) and ca_path (a
+    readable file or directory when validate_certs is true).
+    """
 
     def __init__(self, base_url, api_key, enterprise_id=None, validate_certs=True, ca_path=None,
                  timeout=30, max_retries=5, warn=None, sleep=time.sleep, session=None, clock=time.time,
                  user_agent=DEFAULT_USER_AGENT):
         self.base_url = base_url.rstrip('/')
-        self._api_key = api_key
-        self.enterprise_id = enterprise_id
+        self._api_key = check_api_key(api_key)
+        # The key as given too (with its newline, say): error text could quote either form.
+        self._key_forms = [self._api_key] + ([api_key] if api_key != self._api_key else [])
+        self.enterprise_id = check_enterprise_id(enterprise_id)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
+        if validate_certs:
+            check_ca_path(ca_path)
         self.timeout = timeout
         self.max_retries = max(0, int(max_retries))
         self.warn = warn or (lambda message: None)
@@ -336,6 +461,13 @@ class EsperClient(object):
         self.session = session
         # Ids this client created or adopted: never adopted again for another body.
         self._created_ids = set()
+        # Command request id -> client time of the first listing that showed it (it existed by then).
+        self._listed_ids = {}
+        # Lower bound of (server clock - client clock), from the Date headers seen; None before the first one.
+        self._offset_floor = None
+        self._insecure_warned = False
+        # Counts create_command() calls; _listed_ids holds the count at the first listing of each id.
+        self._command_serial = 0
 
     def __repr__(self):
         return 'EsperClient(base_url=%r, enterprise_id=%r, api_key=%r)' % (self.base_url, self.enterprise_id, MASK)
@@ -343,15 +475,16 @@ class EsperClient(object):
     # Public API
 
     def enterprise_path(self, suffix):
-        """'enterprise/<enterprise_id>/' + suffix; EsperConfigError (no request made) without enterprise_id."""
+        """'enterprise/<enterprise_id>/' + suffix; EsperConfigError (no request made) without a UUID enterprise_id."""
         if not self.enterprise_id:
             raise EsperConfigError('enterprise_id is required to reach enterprise/<enterprise_id>/%s: set the enterprise_id option '
                                    'or the ESPER_ENTERPRISE_ID environment variable' % suffix.lstrip('/'))
-        return 'enterprise/%s/%s' % (self.enterprise_id, suffix.lstrip('/'))
+        return 'enterprise/%s/%s' % (check_enterprise_id(self.enterprise_id), suffix.lstrip('/'))
 
     def request(self, method, path, params=None, json=None):
-        """Send one API call (retrying 429, 502/503/504 and transport errors) and return the unwrapped content.
+        """Send one API call and return the unwrapped content.
 
+        Retries 429, 502/503/504 and transport errors (and 500 on a GET, which is safe to repeat).
         path is relative to base_url, or an absolute URL (a next link) whose scheme and host are
         replaced by base_url's. Returns None for 204 and 304. Raises an EsperApiError subclass.
         """
@@ -363,7 +496,10 @@ class EsperClient(object):
         while True:
             response, failure = self._attempt(method, url, display, params, json, secrets)
             if failure is None:
-                return self._content(method, display, response, secrets)
+                result = self._content(method, display, response, secrets)
+                if method == 'GET':
+                    self._note_listed(display, result)
+                return result
             if retries >= self.max_retries:
                 raise self._gave_up(method, display, failure, retries + 1)
             retries += 1
@@ -376,22 +512,25 @@ class EsperClient(object):
     def paginate(self, path, params=None, page_size=500, limit=None):
         """Every item of every page of a list endpoint (either envelope family), in order.
 
-        Walks limit/offset and the next links (their host rewritten to base_url's). Stops on a null
-        next, an empty page, once count items were read, or after limit items when limit is given.
+        Walks limit/offset and the next links. A next link is resolved as RFC 3986 says against the
+        URL of the page that carried it (so '/api/enterprise/...' and '?offset=20' work), and an
+        absolute one gets base_url's scheme and host (the API key never goes to another host).
+        Stops on a null next, an empty page, once count items were read, or after limit items when
+        limit is given.
         """
         page_size = max(1, int(page_size))
         query = dict(params or {})
         query['limit'] = min(page_size, limit) if limit else page_size
         query.setdefault('offset', 0)
         items = []
-        target = path
+        target = self._url(path)
         visited = set()
         while True:
             page = self.request('GET', target, params=query)
             try:
                 results = _page_results(page)
             except EsperServerError as exc:
-                raise EsperServerError(exc.message, method='GET', path=self._display_path(self._url(target))) from None
+                raise EsperServerError(exc.message, method='GET', path=self._display_path(target)) from None
             items.extend(results)
             if limit and len(items) >= limit:
                 return items[:limit]
@@ -403,7 +542,7 @@ class EsperClient(object):
             next_url = page.get('next')
             if not next_url:
                 return items
-            target = self._url(next_url)
+            target = self._next_url(target, next_url)
             if target in visited:
                 raise EsperServerError('pagination loop: the next link %s was already read' % self._display_path(target),
                                        method='GET', path=self._display_path(self._url(path)))
@@ -413,47 +552,66 @@ class EsperClient(object):
     def create_command(self, body):
         """POST commands/v0/commands/ and return the created CommandRequest, never sending it twice.
 
-        Retries freely only when the request certainly did not reach the server (429, connection
-        refused, connect time-out). When the response was lost (read time-out, connection reset,
-        502/503/504) it first looks for a request the lost POST created and adopts it; only when
-        there is none does it POST again. If that look-up fails it raises, and never POSTs again.
+        - 429 and failures before anything was sent (connection refused, connect time-out) are
+          retried within max_retries.
+        - HTTP 500 is a definite answer: the list is read once; a request the POST stored is
+          adopted, otherwise the POST is retried within max_retries.
+        - A failure after which the request may have reached the server (read time-out, connection
+          reset, 502/503/504) is never followed by another POST: the list is read after each pause of
+          LOOKUP_DELAYS (30 s in all) until the request shows up, and adopted; if it never does,
+          the error says the request may or may not have been created.
+        - A 2xx whose body cannot be read created the request: it is looked up once and adopted.
+
+        Only a request created after this POST was first sent is adopted, see _adopt_lost_command().
         """
         url = self._url(COMMANDS_PATH)
         display = self._display_path(url)
         secrets = self._secrets(body)
+        self._command_serial += 1
         first_sent = None
         retries = 0
         while True:
             if first_sent is None:
                 first_sent = self.clock()
             response, failure = self._attempt('POST', url, display, None, body, secrets)
-            if failure is None:
-                return self._created_request(body, display, response, secrets, first_sent)
-            if not failure.reached_server:
-                if retries >= self.max_retries:
-                    raise self._gave_up('POST', display, failure, retries + 1)
-                retries += 1
-                self._pause('POST', display, failure, retries)
-                continue
-            if retries >= self.max_retries:
-                adopted = self._adopt_lost_command(body, first_sent, failure)
+            if failure is None and response.status_code == 500:
+                failure = self._status_failure(response, secrets)
+                adopted = self._adopt_lost_command(body, first_sent, failure, lost_how='was HTTP 500')
                 if adopted is not None:
                     return adopted
+                failure.cause += '; no command request was stored'
+            elif failure is None:
+                return self._created_request(body, display, response, secrets, first_sent)
+            elif failure.reached_server:
+                return self._await_lost_command(body, first_sent, failure)
+            if retries >= self.max_retries:
                 raise self._gave_up('POST', display, failure, retries + 1,
-                                    note='no command request matching it was found')
+                                    note='no command request matching it was stored' if failure.status == 500 else None)
             retries += 1
-            # Wait first: a server that was slow to answer may still be creating the request.
             self._pause('POST', display, failure, retries)
+
+    def _await_lost_command(self, body, first_sent, failure):
+        """The request a POST that may have reached the server created, looked for over LOOKUP_DELAYS; never POSTs.
+
+        Raises failure's error class saying the request may or may not have been created when it never shows up.
+        """
+        params = _lookup_params(body)
+        if params is None:
+            raise self._maybe_created(body, failure, 'the request names no device or group to look it up by')
+        for delay in LOOKUP_DELAYS:
+            self.sleep(delay)
             adopted = self._adopt_lost_command(body, first_sent, failure)
             if adopted is not None:
                 return adopted
+        raise self._maybe_created(body, failure, 'no command request matching it appeared in %d look-ups over %gs (GET %s?%s)'
+                                  % (len(LOOKUP_DELAYS), sum(LOOKUP_DELAYS), COMMANDS_PATH, _query_text(params)))
 
     def _created_request(self, body, display, response, secrets, first_sent):
-        """The CommandRequest of a final POST response.
+        """The CommandRequest of a final POST response other than HTTP 500.
 
         A 2xx whose body cannot be read or holds no id still created the request: it is looked up and
-        adopted, and never POSTed again. A 500 may also come after the request was stored, so it is looked
-        up before the error is raised; it is never POSTed again either.
+        adopted, and never POSTed again. Another 5xx (501, 505 ..) may also come after the request was
+        stored, so it is looked up before the error is raised; it is never POSTed again either.
         """
         try:
             created = self._content('POST', display, response, secrets)
@@ -462,8 +620,7 @@ class EsperClient(object):
             if response.status_code >= 500:
                 failed = _RetryableFailure('HTTP %s' % response.status_code, EsperServerError, exc.message,
                                            status=response.status_code)
-                adopted = self._adopt_lost_command(body, first_sent, failed,
-                                                   lost_how='was HTTP %s' % response.status_code)
+                adopted = self._adopt_lost_command(body, first_sent, failed, lost_how='was HTTP %s' % response.status_code)
                 if adopted is not None:
                     return adopted
                 raise
@@ -500,11 +657,19 @@ class EsperClient(object):
         return bool(self.validate_certs)
 
     def _secrets(self, body):
-        return [self._api_key] + _secret_values(body)
+        """The API key (as given and stripped) and every secret value of a request body (masking's one collector)."""
+        return self._key_forms + collect_secrets(body)
+
+    def _warn_insecure_once(self):
+        if not self.validate_certs and not self._insecure_warned and urlsplit(self.base_url).scheme == 'https':
+            self._insecure_warned = True
+            self.warn('Esper API: validate_certs is false: the TLS certificate of %s is not checked, so the API key '
+                      'could be sent to whoever answers for that host' % urlsplit(self.base_url).netloc)
 
     def _attempt(self, method, url, display, params, json, secrets):
         """Make one request. Returns (response, None) for a final response, (None, failure) for a
         retryable one; raises EsperTransportError for transport errors that retrying cannot fix."""
+        self._warn_insecure_once()
         failure = None
         try:
             response = self.session.request(method, url, params=params, json=json, headers=self._headers(json is not None),
@@ -516,15 +681,30 @@ class EsperClient(object):
             if isinstance(failure, EsperApiError):
                 raise failure
             return None, failure
-        if response.status_code in RETRY_STATUSES:
+        self._note_server_time(response)
+        if response.status_code in (READ_RETRY_STATUSES if method == 'GET' else RETRY_STATUSES):
             return None, self._status_failure(response, secrets)
         return response, None
+
+    def _note_server_time(self, response):
+        """Tighten the lower bound of (server clock - client clock) with the response's Date header.
+
+        The server wrote Date (rounded down to the second) before the client read the response, so
+        server clock - client clock >= Date - (client time now); the largest such value is kept.
+        """
+        server_time = _date_header(response)
+        if server_time is None:
+            return
+        floor = server_time - self.clock()
+        if self._offset_floor is None or floor > self._offset_floor:
+            self._offset_floor = floor
 
     def _transport_failure(self, method, display, exc, secrets):
         """A _RetryableFailure for a retryable transport error, or the EsperTransportError to raise at once."""
         # requests wraps urllib3's MaxRetryError, whose reason says what actually went wrong.
         reason = getattr(exc.args[0], 'reason', None) if exc.args else None
-        detail = scrub_text(' '.join(str(reason or exc).split()), secrets)[:BODY_EXCERPT]
+        # Scrubbed before white space is folded: folding the line break of a key quoted in a header would hide it from the scrub.
+        detail = ' '.join(scrub_text(str(reason or exc), secrets).split())[:BODY_EXCERPT]
         if HAS_REQUESTS:
             errors = requests.exceptions
             if isinstance(exc, errors.SSLError):
@@ -623,6 +803,9 @@ class EsperClient(object):
             error_class = EsperAuthError
         elif status == 404:
             error_class = EsperNotFoundError
+            if self._names_enterprise(display) and re.search(r'enterprise|route', message, re.I):
+                message += (' (the enterprise_id option or ESPER_ENTERPRISE_ID may be wrong: it must be the UUID of the '
+                            'enterprise of this API key, shown in API Key Management)')
         elif status == 429:
             error_class = EsperRateLimitError
         elif 400 <= status < 500:
@@ -669,7 +852,17 @@ class EsperClient(object):
         message = ': '.join(parts) if parts else reason
         return scrub_text(message, secrets)
 
+    def _names_enterprise(self, display):
+        return bool(self.enterprise_id) and display.startswith('enterprise/%s/' % self.enterprise_id)
+
     # URLs
+
+    def _next_url(self, page_url, link):
+        """The full URL of a next link: resolved against page_url (RFC 3986), then given base_url's scheme and host."""
+        joined = urljoin(page_url, str(link).strip())
+        if urlsplit(joined).scheme not in ('http', 'https'):
+            raise EsperServerError('the next link %r is not an http(s) URL' % link, method='GET', path=self._display_path(page_url))
+        return self._url(joined)
 
     def _url(self, path):
         """The full URL of path; an absolute URL keeps its path and query but takes base_url's scheme and host."""
@@ -692,20 +885,41 @@ class EsperClient(object):
         if isinstance(created, dict) and created.get('id'):
             self._created_ids.add(created['id'])
 
+    def _note_listed(self, display, result):
+        """Remember the ids of a command list page, with the create_command() call they were first listed before."""
+        if display.split('?')[0] != COMMANDS_PATH or not isinstance(result, dict) or not isinstance(result.get('results'), list):
+            return
+        for item in result['results']:
+            if isinstance(item, dict) and isinstance(item.get('id'), str):
+                self._listed_ids.setdefault(item['id'], self._command_serial)
+
+    def _earliest_own(self, first_sent):
+        """The earliest created_at (server clock) that a request created by a POST first sent at first_sent can have.
+
+        With a Date header seen: first_sent plus the lower bound of the clock offset, which is no later
+        than the moment the POST reached the server (rounded down to the second, less the network
+        delay). Without one: the client's own clock less ADOPT_SKEW seconds.
+        """
+        if self._offset_floor is not None:
+            return first_sent + self._offset_floor
+        return first_sent - ADOPT_SKEW
+
     def _adopt_lost_command(self, body, first_sent, failure, lost_how='was lost'):
-        """The command request a lost POST of body created (adopted, with a warning), or None if there is none.
+        """The command request a POST of body created (adopted, with a warning), or None if there is none.
 
         Looks in the command list filtered by command and the first device (or group); reads the
         last page too when there are more than one page, as the list's order is not documented.
+
+        Never adopts a request that existed before this POST was first sent, which would drop a
+        repeated command (two REBOOTs of the same devices) silently:
+        - one this client created or adopted, or listed before this create_command() call;
+        - one created (created_at) before _earliest_own(first_sent): by the server's clock, taken from
+          the Date headers of its responses, so client clock skew does not matter; a request created
+          within about a second (plus the network delay) before the POST arrived is the one case time
+          cannot tell apart.
         """
-        command = body.get('command')
-        devices = body.get('devices') or []
-        groups = body.get('groups') or []
-        if devices:
-            params = {'command': command, 'devices': devices[0], 'limit': RECONCILE_PAGE}
-        elif groups:
-            params = {'command': command, 'groups': groups[0], 'limit': RECONCILE_PAGE}
-        else:
+        params = _lookup_params(body)
+        if params is None:
             raise self._maybe_created(body, failure, 'the request names no device or group to look it up by')
         try:
             page = self.request('GET', COMMANDS_PATH, params=params)
@@ -715,8 +929,8 @@ class EsperClient(object):
                 last = dict(params, offset=max(len(candidates), count - RECONCILE_PAGE))
                 candidates.extend(_page_results(self.request('GET', COMMANDS_PATH, params=last)))
         except EsperApiError as exc:
-            raise self._maybe_created(body, failure, str(exc)) from None
-        earliest = first_sent - ADOPT_WINDOW
+            raise self._maybe_created(body, failure, 'checking whether the command request was created failed (%s)' % exc) from None
+        earliest = self._earliest_own(first_sent)
         matches = []
         for item in candidates:
             created_at = self._matching_created_at(item, body, earliest)
@@ -732,8 +946,10 @@ class EsperClient(object):
         return adopted
 
     def _matching_created_at(self, item, body, earliest):
-        """item's creation time when item is the request body would have created since earliest, else None."""
+        """item's creation time when item is the request body would have created, created since earliest, else None."""
         if not isinstance(item, dict) or not item.get('id') or item['id'] in self._created_ids:
+            return None
+        if self._listed_ids.get(item['id'], self._command_serial) < self._command_serial:
             return None
         created_at = parse_iso8601(item.get('created_at'))
         if created_at is None or created_at < earliest:
@@ -750,8 +966,11 @@ class EsperClient(object):
         return created_at if same else None
 
     def _maybe_created(self, body, failure, reason):
-        """The error raised when a lost POST cannot be checked: it may or may not have created the command."""
-        message = ('the response was lost (%s) and checking whether the command request was created failed (%s): '
-                   'the %s command request may or may not have been created; check the command requests of %s '
-                   'before sending it again' % (failure.cause, reason, body.get('command'), _target_description(body)))
+        """The error raised when a POST that may have reached the server cannot be matched: it may or may not have created the command."""
+        if failure.status is None:
+            what = 'the response was lost (%s) and %s' % (failure.cause, reason)
+        else:
+            what = '%s; %s' % (failure.message, reason)  # str() puts 'HTTP <status>: ' in front
+        message = ('%s: the %s command request may or may not have been created; check the command requests of %s '
+                   'before sending it again' % (what, body.get('command'), _target_description(body)))
         return failure.error_class(message, status=failure.status, method='POST', path=COMMANDS_PATH)

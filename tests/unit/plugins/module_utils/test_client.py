@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
 
 import pytest
@@ -16,6 +17,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from ansible_collections.esper.mdm.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esper.mdm.plugins.module_utils import _client as client_module
+from ansible_collections.esper.mdm.plugins.module_utils import _masking as masking_module
 from ansible_collections.esper.mdm.plugins.module_utils._client import (
     EsperApiError,
     EsperAuthError,
@@ -198,15 +200,16 @@ def test_tls_settings_reach_the_session():
     (500, None, '', EsperServerError, 'Internal Server Error'),
 ])
 def test_error_bodies_become_typed_errors_with_the_api_message(status, body, text, error_class, message):
-    harness = Harness([Exchange('GET', COMMANDS + 'x/', status=status, body=body, text=text)])
+    method = 'PUT' if status == 500 else 'GET'  # a GET answered 500 is retried
+    harness = Harness([Exchange(method, COMMANDS + 'x/', status=status, body=body, text=text)])
     with pytest.raises(error_class) as caught:
-        harness.client.get(COMMANDS + 'x/')
+        harness.client.request(method, COMMANDS + 'x/')
     harness.done()
     assert caught.value.status == status
     assert caught.value.message == message
-    assert caught.value.method == 'GET'
+    assert caught.value.method == method
     assert caught.value.path == COMMANDS + 'x/'
-    assert str(caught.value) == 'GET %sx/: HTTP %d: %s' % (COMMANDS, status, message)
+    assert str(caught.value) == '%s %sx/: HTTP %d: %s' % (method, COMMANDS, status, message)
     assert isinstance(caught.value, EsperApiError)
 
 
@@ -231,9 +234,9 @@ def test_unauthorized_message_never_contains_the_key_even_when_echoed():
 
 def test_non_json_error_body_is_cut_to_200_characters_and_scrubbed():
     text = '<html>' + API_KEY + 'x' * 500 + '</html>'
-    harness = Harness([Exchange('GET', COMMANDS, status=500, text=text)])
+    harness = Harness([Exchange('PUT', COMMANDS, status=500, text=text)])  # PUT: a GET answered 500 is retried
     with pytest.raises(EsperServerError) as caught:
-        harness.client.get(COMMANDS)
+        harness.client.request('PUT', COMMANDS)
     harness.done()
     assert API_KEY not in str(caught.value)
     assert caught.value.message.startswith('Internal Server Error: <html>' + MASK + 'xxx')
@@ -272,10 +275,11 @@ def test_client_repr_shows_no_key():
     assert BASE_URL in repr(harness.client)
 
 
-def test_server_error_500_is_not_retried():
-    harness = Harness([Exchange('GET', COMMANDS, status=500, body={'code': 500, 'message': 'boom', 'content': {}})])
+@pytest.mark.parametrize('method', ['PUT', 'POST', 'DELETE'])
+def test_server_error_500_is_not_retried_on_a_write(method):
+    harness = Harness([Exchange(method, COMMANDS, status=500, body={'code': 500, 'message': 'boom', 'content': {}})])
     with pytest.raises(EsperServerError):
-        harness.client.get(COMMANDS)
+        harness.client.request(method, COMMANDS)
     harness.done()
     assert harness.sleeps == []
 
@@ -469,13 +473,15 @@ def test_post_answered_500_adopts_the_request_it_stored_and_never_posts_again():
                                 'it had already created' % REQUEST_ID]
 
 
-def test_post_answered_500_with_nothing_stored_raises_without_posting_again():
+def test_post_answered_500_with_nothing_stored_raises_without_posting_again_when_retries_are_used_up():
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=500, body={'code': 500, 'message': 'boom', 'content': {}}),
-                       reconcile([])])
+                       reconcile([])], max_retries=0)
     with pytest.raises(EsperServerError) as caught:
         harness.client.create_command(REBOOT)
     harness.done()
     assert caught.value.status == 500 and 'boom' in str(caught.value)
+    assert str(caught.value) == ('POST commands/v0/commands/: HTTP 500: boom; gave up after 1 attempt; '
+                                 'no command request matching it was stored')
     assert harness.conversation.count('POST') == 1
 
 
@@ -487,19 +493,25 @@ def test_post_answered_400_is_not_looked_up():
     harness.done()
 
 
-def test_lost_response_with_nothing_created_is_posted_again():
+def test_lost_response_with_nothing_created_is_never_posted_again():
+    # Item 2: a slow server may store the request after the read timeout; only look-ups follow, then a clear failure.
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.')),
-                       reconcile([]),
-                       Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(), code=201))])
-    assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
+                       reconcile([]), reconcile([]), reconcile([]), reconcile([])])
+    with pytest.raises(EsperTransportError) as caught:
+        harness.client.create_command(REBOOT)
     harness.done()
-    assert harness.conversation.count('POST') == 2
-    assert harness.warnings == ['Esper API: POST commands/v0/commands/: read timeout (no answer within 30s); retry 1/5 in 2s']
+    assert harness.conversation.count('POST') == 1
+    assert harness.sleeps == [2.0, 4.0, 8.0, 16.0]
+    assert str(caught.value) == (
+        'POST commands/v0/commands/: the response was lost (read timeout (no answer within 30s)) and no command request '
+        'matching it appeared in 4 look-ups over 30s (GET commands/v0/commands/?command=REBOOT&devices=%s&limit=50): '
+        'the REBOOT command request may or may not have been created; check the command requests of device %s before '
+        'sending it again' % (DEVICE_1, DEVICE_1))
 
 
 def test_reconcile_ignores_requests_that_differ_or_are_too_old():
-    window_start = '2025-05-01T09:58:00Z'   # NOW - 120 s
-    too_old = '2025-05-01T09:57:59Z'
+    window_start = '2025-05-01T09:59:55Z'   # NOW - 5 s (no Date header: the client's clock less ADOPT_SKEW)
+    too_old = '2025-05-01T09:59:54Z'
     candidates = [
         command_request(request_id='different-args', command_args={'force': True}),
         command_request(request_id='too-old', created_at=too_old),
@@ -511,17 +523,18 @@ def test_reconcile_ignores_requests_that_differ_or_are_too_old():
         command_request(request_id='other-command', command='LOCK'),
         command_request(request_id='no-date', created_at=None),
     ]
-    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=504), reconcile(candidates),
+    # HTTP 500 (a definite answer): the look-up finds nothing of ours, so the POST is sent again.
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=500), reconcile(candidates),
                        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(), code=201))])
     assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
     harness.done()
     assert harness.conversation.count('POST') == 2
     assert not any('adopted' in warning for warning in harness.warnings)
-    assert parse_iso8601(window_start) == NOW - 120
+    assert parse_iso8601(window_start) == NOW - client_module.ADOPT_SKEW
 
 
 def test_reconcile_adopts_a_request_created_at_the_window_start_with_devices_in_another_order():
-    item = command_request(created_at='2025-05-01T09:58:00Z', devices=[DEVICE_2, DEVICE_1],
+    item = command_request(created_at='2025-05-01T09:59:55Z', devices=[DEVICE_2, DEVICE_1],
                            command_args={'unused': None}, schedule=None)
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=503), reconcile([item])])
     assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
@@ -538,7 +551,7 @@ def test_reconcile_adopts_the_newest_of_several_matches():
 
 def test_reconcile_never_adopts_a_request_this_client_created_itself():
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(), code=201)),
-                       Exchange('POST', COMMANDS, json=REBOOT, status=503),
+                       Exchange('POST', COMMANDS, json=REBOOT, status=500),
                        reconcile([command_request()]),
                        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(request_id=OTHER_ID), code=201))])
     assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
@@ -566,8 +579,10 @@ def test_reconcile_reads_the_last_page_too_when_there_are_more():
 
 
 def test_failed_reconcile_raises_may_or_may_not_and_never_posts_again():
+    # max_retries 0: the look-up's GET answered 500 is not retried either.
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.')),
-                       Exchange('GET', COMMANDS, status=500, body={'code': 500, 'message': 'database down', 'content': {}})])
+                       Exchange('GET', COMMANDS, status=500, body={'code': 500, 'message': 'database down', 'content': {}})],
+                      max_retries=0)
     with pytest.raises(EsperTransportError) as caught:
         harness.client.create_command(REBOOT)
     harness.done()
@@ -580,12 +595,17 @@ def test_failed_reconcile_raises_may_or_may_not_and_never_posts_again():
 
 
 def test_gives_up_on_a_lost_response_only_after_checking_it_was_not_created():
-    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=503), reconcile([])], max_retries=0)
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=503)] + [reconcile([]) for dummy in range(4)], max_retries=0)
     with pytest.raises(EsperServerError) as caught:
         harness.client.create_command(REBOOT)
     harness.done()
-    assert str(caught.value) == ('POST commands/v0/commands/: HTTP 503: Service Unavailable; gave up after 1 attempt; '
-                                 'no command request matching it was found')
+    assert str(caught.value) == (
+        'POST commands/v0/commands/: HTTP 503: Service Unavailable; no command request matching it '
+        'appeared in 4 look-ups over 30s (GET commands/v0/commands/?command=REBOOT&devices=%s&limit=50): the REBOOT command '
+        'request may or may not have been created; check the command requests of device %s before sending it again'
+        % (DEVICE_1, DEVICE_1))
+    assert caught.value.status == 503
+    assert harness.conversation.count('POST') == 1
 
 
 def test_adopts_on_the_last_attempt_too():
@@ -625,12 +645,12 @@ def test_created_request_whose_reply_cannot_be_read_and_is_not_found_says_it_was
 
 def test_retries_of_create_command_count_against_max_retries():
     harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=429),
-                       Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.')),
+                       Exchange('POST', COMMANDS, json=REBOOT, status=500),
                        reconcile([])], max_retries=1)
-    with pytest.raises(EsperTransportError) as caught:
+    with pytest.raises(EsperServerError) as caught:
         harness.client.create_command(REBOOT)
     harness.done()
-    assert str(caught.value).endswith('gave up after 2 attempts; no command request matching it was found')
+    assert str(caught.value).endswith('gave up after 2 attempts; no command request matching it was stored')
     assert harness.conversation.count('POST') == 2
 
 
@@ -795,12 +815,16 @@ class FakeModule:
         self.warnings.append(message)
 
 
-@pytest.mark.parametrize('params, base_url', [
-    ({'tenant': 'acme'}, 'https://acme-api.esper.cloud/api'),
-    ({'tenant': 'acme', 'api_url': 'http://127.0.0.1:8080/api/'}, 'http://127.0.0.1:8080/api'),
-    ({'api_url': 'https://develop-api.esper.cloud/api'}, 'https://develop-api.esper.cloud/api'),
+@pytest.mark.parametrize('params, base_url, warnings', [
+    ({'tenant': 'acme'}, 'https://acme-api.esper.cloud/api', []),
+    ({'tenant': 'acme', 'api_url': 'http://127.0.0.1:8080/api/'}, 'http://127.0.0.1:8080/api',
+     ["Esper API: both tenant and api_url are set; api_url 'http://127.0.0.1:8080/api/' (set on the task) is used and "
+      "tenant 'acme' (set on the task) is ignored, as api_url takes precedence over tenant; the API is http://127.0.0.1:8080/api"]),
+    ({'api_url': 'https://develop-api.esper.cloud/api'}, 'https://develop-api.esper.cloud/api', []),
 ])
-def test_client_from_module_builds_the_base_url(params, base_url):
+def test_client_from_module_builds_the_base_url(params, base_url, warnings, monkeypatch):
+    for variable in ('ESPER_TENANT', 'ESPER_API_URL'):
+        monkeypatch.delenv(variable, raising=False)
     module = FakeModule(enterprise_id=ENTERPRISE_ID, timeout=12, max_retries=2, validate_certs=False, **params)
     client = client_from_module(module)
     assert client.base_url == base_url
@@ -808,7 +832,7 @@ def test_client_from_module_builds_the_base_url(params, base_url):
     assert (client.timeout, client.max_retries, client.validate_certs) == (12, 2, False)
     assert client.user_agent.startswith('esper.mdm/0.1.0 ansible/')
     client.warn('retrying')
-    assert module.warnings == ['retrying']
+    assert module.warnings == warnings + ['retrying']
     assert API_KEY not in repr(client)
 
 
@@ -853,10 +877,12 @@ def test_connection_argument_spec_takes_values_from_the_environment(monkeypatch)
     assert API_KEY in result._no_log_values
 
 
-def test_connection_argument_spec_requires_the_api_key(monkeypatch):
+def test_connection_argument_spec_leaves_the_api_key_check_to_client_from_module(monkeypatch):
+    # Item 12: the spec's own message ('missing required arguments: api_key') could not name ESPER_API_KEY.
     monkeypatch.delenv('ESPER_API_KEY', raising=False)
     result = ArgumentSpecValidator(connection_argument_spec()).validate({'tenant': 'acme'})
-    assert any('api_key' in message for message in result.error_messages)
+    assert result.error_messages == []
+    assert connection_argument_spec()['api_key'].get('required', False) is False
 
 
 def test_doc_fragment_matches_the_argument_spec():
@@ -872,3 +898,402 @@ def test_doc_fragment_matches_the_argument_spec():
             assert 'E(%s)' % option['fallback'][1][0] in ' '.join(doc['description']), name
     assert spec['api_key']['no_log'] is True
     assert documented['requirements'] == ['python requests']
+
+
+# Issue 8, item 1: a repeated command is never silently dropped by adopting the earlier request
+
+FIRST_TASK_ID = '9d0e6a4f-5b1c-4c1d-9e2f-00000000aaaa'
+SECOND_TASK_ID = '9d0e6a4f-5b1c-4c1d-9e2f-00000000bbbb'
+
+
+def http_date(iso):
+    """An HTTP Date header value for an ISO-8601 time."""
+    return email.utils.formatdate(parse_iso8601(iso), usegmt=True)
+
+
+def test_repeated_command_within_two_minutes_is_sent_not_adopted_by_the_server_clock():
+    # The client's clock is a minute behind the server's; the Date header of the 500 tells the client so.
+    # The first task's request was created 30 s (server time) before this POST: it must not be adopted.
+    first_task = command_request(request_id=FIRST_TASK_ID, created_at='2025-05-01T10:00:30Z')
+    harness = Harness([
+        Exchange('POST', COMMANDS, json=REBOOT, status=500, headers={'Date': http_date('2025-05-01T10:01:00Z')},
+                 body={'code': 500, 'message': 'proxy error', 'content': {}}),
+        reconcile([first_task]),
+        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(request_id=SECOND_TASK_ID), code=201)),
+    ])
+    assert harness.client.create_command(REBOOT)['id'] == SECOND_TASK_ID
+    harness.done()
+    assert harness.conversation.count('POST') == 2
+    assert not any(FIRST_TASK_ID in warning for warning in harness.warnings)
+    assert harness.warnings == ['Esper API: POST commands/v0/commands/: HTTP 500: proxy error; no command request was stored; '
+                                'retry 1/5 in 2s']
+
+
+def test_repeated_command_answered_503_never_reports_the_earlier_request():
+    # A 503 may have reached the server: no second POST, and the first task's request is never taken for this one.
+    first_task = command_request(request_id=FIRST_TASK_ID, created_at='2025-05-01T10:00:30Z')
+    date = {'Date': http_date('2025-05-01T10:01:00Z')}
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=503, headers=date)]
+                      + [Exchange('GET', COMMANDS, params={'command': 'REBOOT', 'devices': DEVICE_1, 'limit': 50}, headers=date,
+                                  body=page([first_task])) for dummy in range(4)])
+    with pytest.raises(EsperServerError) as caught:
+        harness.client.create_command(REBOOT)
+    harness.done()
+    assert 'the REBOOT command request may or may not have been created' in str(caught.value)
+    assert FIRST_TASK_ID not in str(caught.value)
+    assert not any('adopted' in warning for warning in harness.warnings)
+    assert harness.conversation.count('POST') == 1
+
+
+def test_without_a_date_header_a_request_30_seconds_older_than_the_send_is_not_adopted():
+    earlier = command_request(request_id=FIRST_TASK_ID, created_at='2025-05-01T09:59:30Z')  # NOW - 30 s
+    harness = Harness([
+        Exchange('POST', COMMANDS, json=REBOOT, status=500),
+        reconcile([earlier]),
+        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(request_id=SECOND_TASK_ID), code=201)),
+    ])
+    assert harness.client.create_command(REBOOT)['id'] == SECOND_TASK_ID
+    harness.done()
+
+
+def test_a_request_this_client_listed_before_the_send_is_never_adopted_whatever_its_created_at():
+    # The server's clock runs ahead and sends no Date header: created_at alone would make the old request look new.
+    listed = command_request(request_id=FIRST_TASK_ID, created_at='2025-05-01T10:00:30Z')
+    harness = Harness([
+        Exchange('GET', COMMANDS, params={'command': 'REBOOT', 'devices': DEVICE_1, 'limit': 500, 'offset': 0}, body=page([listed])),
+        Exchange('POST', COMMANDS, json=REBOOT, status=500),
+        reconcile([listed]),
+        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(request_id=SECOND_TASK_ID), code=201)),
+    ])
+    assert harness.client.paginate(COMMANDS, params={'command': 'REBOOT', 'devices': DEVICE_1}) == [listed]
+    assert harness.client.create_command(REBOOT)['id'] == SECOND_TASK_ID
+    harness.done()
+
+
+def test_own_request_is_adopted_when_the_server_clock_is_an_hour_behind():
+    # The Date header moves the window to the server's clock: the request is this POST's though its created_at is old.
+    date = {'Date': http_date('2025-05-01T09:00:00Z')}  # the server wrote it at 09:00:00.7, after storing at 09:00:00.5
+    own = command_request(created_at='2025-05-01T09:00:00.500Z')
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=504, headers=date),
+                       Exchange('GET', COMMANDS, params={'command': 'REBOOT', 'devices': DEVICE_1, 'limit': 50}, headers=date,
+                                body=page([own]))])
+    assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
+    harness.done()
+    assert harness.conversation.count('POST') == 1
+
+
+# Issue 8, item 2: a slow server never gets the command twice
+
+
+def test_request_stored_late_by_a_slow_server_is_adopted_on_a_later_look_up():
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.')),
+                       reconcile([]), reconcile([]), reconcile([command_request()])])
+    assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
+    harness.done()
+    assert harness.conversation.count('POST') == 1
+    assert harness.sleeps == [2.0, 4.0, 8.0]
+    assert harness.warnings == [ADOPTED_WARNING]
+
+
+@pytest.mark.parametrize('failure, error_class, start', [
+    ({'raises': requests.exceptions.ReadTimeout('Read timed out.')}, EsperTransportError,
+     'POST commands/v0/commands/: the response was lost (read timeout (no answer within 30s)) and no command request'),
+    ({'raises': connection_reset()}, EsperTransportError, 'POST commands/v0/commands/: the response was lost (connection lost ('),
+    ({'status': 502}, EsperServerError, 'POST commands/v0/commands/: HTTP 502: Bad Gateway; no command request'),
+    ({'status': 503}, EsperServerError, 'POST commands/v0/commands/: HTTP 503: Service Unavailable; no command request'),
+    ({'status': 504}, EsperServerError, 'POST commands/v0/commands/: HTTP 504: Gateway Timeout; no command request'),
+])
+def test_post_that_may_have_reached_the_server_is_never_sent_again(failure, error_class, start):
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, **failure)] + [reconcile([]) for dummy in range(4)])
+    with pytest.raises(error_class) as caught:
+        harness.client.create_command(REBOOT)
+    harness.done()
+    text = str(caught.value)
+    assert text.startswith(start)
+    assert 'appeared in 4 look-ups over 30s (GET commands/v0/commands/?command=REBOOT&devices=%s&limit=50)' % DEVICE_1 in text
+    assert text.endswith('the REBOOT command request may or may not have been created; check the command requests of '
+                         'device %s before sending it again' % DEVICE_1)
+    assert harness.conversation.count('POST') == 1
+    assert harness.sleeps == [2.0, 4.0, 8.0, 16.0]
+
+
+def test_lost_group_request_failure_names_the_group_looked_up():
+    body = {'command_type': 'GROUP', 'groups': [GROUP_1], 'device_type': 'all', 'command': 'REBOOT', 'command_args': {},
+            'schedule': 'IMMEDIATE'}
+    lookup = Exchange('GET', COMMANDS, params={'command': 'REBOOT', 'groups': GROUP_1, 'limit': 50}, body=page([]))
+    harness = Harness([Exchange('POST', COMMANDS, json=body, raises=requests.exceptions.ReadTimeout('Read timed out.'))]
+                      + [lookup] * 4)
+    with pytest.raises(EsperTransportError) as caught:
+        harness.client.create_command(body)
+    harness.done()
+    assert '?command=REBOOT&groups=%s&limit=50' % GROUP_1 in str(caught.value)
+    assert 'check the command requests of group %s' % GROUP_1 in str(caught.value)
+
+
+# Issue 8, item 3: 500 on a read is retried; a POST answered 500 with nothing stored is sent again
+
+
+def test_get_answered_500_is_retried():
+    harness = Harness([Exchange('GET', COMMANDS, status=500, body={'code': 500, 'message': 'boom', 'content': {}}),
+                       Exchange('GET', COMMANDS, body=page([{'id': 1}]))])
+    assert harness.client.get(COMMANDS)['results'] == [{'id': 1}]
+    harness.done()
+    assert harness.sleeps == [2.0]
+    assert harness.warnings == ['Esper API: GET commands/v0/commands/: HTTP 500: boom; retry 1/5 in 2s']
+
+
+def test_post_answered_500_with_nothing_stored_is_sent_again():
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=500, body={'code': 500, 'message': 'boom', 'content': {}}),
+                       reconcile([]),
+                       Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(), code=201))])
+    assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
+    harness.done()
+    assert harness.conversation.count('POST') == 2
+    assert harness.sleeps == [2.0]
+
+
+def test_post_answered_500_then_timing_out_is_not_sent_a_third_time():
+    harness = Harness([Exchange('POST', COMMANDS, json=REBOOT, status=500), reconcile([]),
+                       Exchange('POST', COMMANDS, json=REBOOT, raises=requests.exceptions.ReadTimeout('Read timed out.'))]
+                      + [reconcile([]) for dummy in range(4)])
+    with pytest.raises(EsperTransportError) as caught:
+        harness.client.create_command(REBOOT)
+    harness.done()
+    assert 'may or may not have been created' in str(caught.value)
+    assert harness.conversation.count('POST') == 2
+
+
+# Issue 8, item 5: next links given as a path or relative to the page
+
+
+def test_paginate_follows_a_path_only_next_link_from_the_root_of_the_host():
+    link = '/api/' + device_path() + '?limit=2&offset=2'
+
+    def on_base(record):
+        assert record['url'] == BASE_URL + '/' + device_path() + '?limit=2&offset=2'
+
+    harness = Harness([
+        Exchange('GET', device_path(), body=page(devices(0, 2), count=4, next_url=link, enveloped=False)),
+        Exchange('GET', device_path(), params={'limit': '2', 'offset': '2'}, check=on_base,
+                 body=page(devices(2, 4), count=4, enveloped=False)),
+    ])
+    assert harness.client.paginate(device_path(), page_size=2) == devices(0, 4)
+    harness.done()
+
+
+def test_paginate_resolves_a_relative_next_link_against_the_page_url():
+    def on_page_path(record):
+        assert record['url'] == BASE_URL + '/' + device_path() + '?limit=2&offset=2'
+
+    harness = Harness([
+        Exchange('GET', device_path(), body=page(devices(0, 2), count=4, next_url='?limit=2&offset=2', enveloped=False)),
+        Exchange('GET', device_path(), check=on_page_path, body=page(devices(2, 4), count=4, enveloped=False)),
+    ])
+    assert harness.client.paginate(device_path(), page_size=2) == devices(0, 4)
+    harness.done()
+
+
+def test_paginate_refuses_a_next_link_that_is_not_http():
+    harness = Harness([Exchange('GET', device_path(), body=page(devices(0, 2), count=4, next_url='ftp://evil.example/x', enveloped=False))])
+    with pytest.raises(EsperServerError) as caught:
+        harness.client.paginate(device_path(), page_size=2)
+    harness.done()
+    assert 'not an http(s) URL' in str(caught.value)
+
+
+# Issue 8, item 7: the API key is stripped, and secrets are found by masking's one collector
+
+
+def test_api_key_ending_in_a_newline_is_sent_stripped():
+    conversation = Conversation([Exchange('GET', COMMANDS, body=page([]))])
+    client = EsperClient(BASE_URL, '  %s\n' % API_KEY, session=conversation, sleep=[].append)
+    client.get(COMMANDS)
+    conversation.assert_done()
+    assert conversation.requests[0]['headers']['Authorization'] == 'Bearer ' + API_KEY
+
+
+def test_client_from_module_strips_the_api_key():
+    client = client_from_module(FakeModule(api_url=BASE_URL, api_key=API_KEY + '\n'))
+    assert client._headers(False)['Authorization'] == 'Bearer ' + API_KEY
+
+
+def test_transport_error_quoting_the_header_with_the_key_shows_no_part_of_it():
+    key = 'k3y-0123456789abcdefghijklmnop'
+    error = requests.exceptions.InvalidHeader('Invalid leading whitespace, reserved character(s), or return character(s) in '
+                                              'header value: %r' % ('Bearer %s\n' % key))
+    conversation = Conversation([Exchange('GET', COMMANDS, raises=error)])
+    warnings = []
+    client = EsperClient(BASE_URL, key + '\n', session=conversation, sleep=[].append, warn=warnings.append)
+    with pytest.raises(EsperTransportError) as caught:
+        client.get(COMMANDS)
+    text = str(caught.value) + ' '.join(warnings)
+    assert not any(key[start:start + 8] in text for start in range(len(key) - 7))
+
+
+def test_a_numeric_secret_echoed_by_the_api_is_masked():
+    body = {'command_type': 'DEVICE', 'devices': [DEVICE_1], 'command': 'SET_NEW_PASSWORD',
+            'command_args': {'new_lockscreen_password': 918273645546372819}}
+    harness = Harness([Exchange('POST', COMMANDS, status=400,
+                                body={'code': 400, 'message': 'password 918273645546372819 is too long', 'content': {}})])
+    with pytest.raises(EsperValidationError) as caught:
+        harness.client.create_command(body)
+    harness.done()
+    assert '918273645546372819' not in str(caught.value)
+    assert 'password %s is too long' % MASK in str(caught.value)
+
+
+def test_the_client_uses_the_masking_collector():
+    assert not hasattr(client_module, '_secret_values')
+    assert client_module.collect_secrets is masking_module.collect_secrets
+
+
+@pytest.mark.parametrize('api_key', ['abc\ndef-0123456789', 'abc\rdef', 'abc\x00def'])
+def test_api_key_with_a_control_character_inside_fails_before_any_request_without_showing_it(api_key):
+    with pytest.raises(FailJson) as caught:
+        client_from_module(FakeModule(api_url=BASE_URL, api_key=api_key))
+    assert 'api_key contains a line break or another control character' in str(caught.value)
+    assert 'abc' not in str(caught.value) and 'def' not in str(caught.value)
+
+
+# Issue 8, item 10: enterprise_id is checked before any request; a 404 naming the enterprise says it may be wrong
+
+
+@pytest.mark.parametrize('enterprise_id', ['not-a-uuid', '../../commands/v0/commands', '%s/device' % ENTERPRISE_ID, ENTERPRISE_ID[:-1]])
+def test_enterprise_id_that_is_not_a_uuid_fails_the_module_before_any_request(enterprise_id):
+    with pytest.raises(FailJson) as caught:
+        client_from_module(FakeModule(api_url=BASE_URL, enterprise_id=enterprise_id))
+    assert 'enterprise_id must be the enterprise UUID' in str(caught.value)
+    assert 'ESPER_ENTERPRISE_ID' in str(caught.value)
+
+
+def test_enterprise_id_that_is_not_a_uuid_is_refused_by_the_client_too():
+    conversation = Conversation([])
+    with pytest.raises(EsperConfigError) as caught:
+        EsperClient(BASE_URL, API_KEY, enterprise_id='not-a-uuid', session=conversation)
+    assert 'enterprise_id' in str(caught.value)
+    assert conversation.requests == []
+
+
+def test_enterprise_id_with_surrounding_white_space_is_stripped():
+    client = client_from_module(FakeModule(api_url=BASE_URL, enterprise_id=' %s\n' % ENTERPRISE_ID))
+    assert client.enterprise_path('device/') == 'enterprise/%s/device/' % ENTERPRISE_ID
+
+
+def test_404_saying_the_enterprise_is_unknown_hints_at_enterprise_id():
+    path = 'enterprise/%s/device/' % ENTERPRISE_ID
+    harness = Harness([Exchange('GET', path, status=404,
+                                body={'errors': ['Enterprise %s not found' % ENTERPRISE_ID], 'message': 'Enterprise %s not found'
+                                      % ENTERPRISE_ID, 'status': 404})])
+    with pytest.raises(EsperNotFoundError) as caught:
+        harness.client.get(path)
+    harness.done()
+    assert 'the enterprise_id option or ESPER_ENTERPRISE_ID may be wrong' in str(caught.value)
+
+
+def test_404_for_a_device_on_an_enterprise_path_has_no_hint():
+    path = 'enterprise/%s/device/%s/' % (ENTERPRISE_ID, DEVICE_1)
+    body = {'errors': ['Device not found'], 'message': 'Device not found', 'status': 404}
+    harness = Harness([Exchange('GET', path, status=404, body=body)])
+    with pytest.raises(EsperNotFoundError) as caught:
+        harness.client.get(path)
+    harness.done()
+    assert str(caught.value) == 'GET %s: HTTP 404: Device not found' % path
+
+
+# Issue 8, item 11: ca_path is checked before any request; validate_certs false warns once
+
+
+def test_missing_ca_path_fails_the_module_before_any_request(tmp_path):
+    missing = str(tmp_path / 'nowhere.pem')
+    with pytest.raises(FailJson) as caught:
+        client_from_module(FakeModule(api_url=BASE_URL, ca_path=missing))
+    assert 'ca_path %r does not exist' % missing in str(caught.value)
+
+
+def test_missing_ca_path_is_refused_by_the_client_too(tmp_path):
+    conversation = Conversation([])
+    with pytest.raises(EsperConfigError):
+        EsperClient(BASE_URL, API_KEY, ca_path=str(tmp_path / 'nowhere.pem'), session=conversation)
+    assert conversation.requests == []
+
+
+def test_existing_ca_file_or_directory_is_used(tmp_path):
+    bundle = tmp_path / 'ca.pem'
+    bundle.write_text('-----BEGIN CERTIFICATE-----\n')
+    for ca_path in (str(bundle), str(tmp_path)):
+        client = client_from_module(FakeModule(api_url=BASE_URL, ca_path=ca_path))
+        assert client._verify() == ca_path
+
+
+def test_missing_ca_path_is_ignored_without_certificate_validation(tmp_path):
+    client = client_from_module(FakeModule(api_url=BASE_URL, ca_path=str(tmp_path / 'nowhere.pem'), validate_certs=False))
+    assert client._verify() is False
+
+
+def test_validate_certs_false_warns_once_per_client():
+    harness = Harness([Exchange('GET', COMMANDS, body=page([])), Exchange('GET', COMMANDS, body=page([]))], validate_certs=False)
+    harness.client.get(COMMANDS)
+    harness.client.get(COMMANDS)
+    harness.done()
+    assert harness.warnings == ['Esper API: validate_certs is false: the TLS certificate of acme-api.esper.cloud is not checked, '
+                                'so the API key could be sent to whoever answers for that host']
+
+
+# Issue 8, item 12: a missing api_key names ESPER_API_KEY
+
+
+@pytest.mark.parametrize('api_key', [None, '', '   ', '\n'])
+def test_missing_or_blank_api_key_names_the_option_and_the_environment_variable(api_key):
+    with pytest.raises(FailJson) as caught:
+        client_from_module(FakeModule(api_url=BASE_URL, api_key=api_key))
+    assert str(caught.value) == ('api_key is required: set the api_key option or the ESPER_API_KEY environment variable '
+                                 '(an empty or blank value counts as missing)')
+
+
+# Issue 8, item 13: tenant and api_url both set
+
+
+def test_tenant_set_on_the_task_beats_esper_api_url_from_the_environment(monkeypatch):
+    monkeypatch.setenv('ESPER_API_URL', 'http://127.0.0.1:8080/api')
+    monkeypatch.delenv('ESPER_TENANT', raising=False)
+    # What AnsibleModule's env_fallback leaves in params: api_url filled from the environment.
+    module = FakeModule(tenant='acme', api_url='http://127.0.0.1:8080/api')
+    assert client_from_module(module).base_url == 'https://acme-api.esper.cloud/api'
+    assert module.warnings == ["Esper API: both tenant and api_url are set; tenant 'acme' (set on the task) is used and "
+                               "api_url 'http://127.0.0.1:8080/api' (from ESPER_API_URL) is ignored, as an option set on the "
+                               "task beats an environment variable; the API is https://acme-api.esper.cloud/api"]
+
+
+def test_api_url_set_on_the_task_beats_esper_tenant_from_the_environment(monkeypatch):
+    monkeypatch.setenv('ESPER_TENANT', 'acme')
+    monkeypatch.delenv('ESPER_API_URL', raising=False)
+    module = FakeModule(tenant='acme', api_url='http://127.0.0.1:8080/api')
+    assert client_from_module(module).base_url == 'http://127.0.0.1:8080/api'
+    assert module.warnings == ["Esper API: both tenant and api_url are set; api_url 'http://127.0.0.1:8080/api' (set on the task) "
+                               "is used and tenant 'acme' (from ESPER_TENANT) is ignored, as api_url takes precedence over "
+                               "tenant; the API is http://127.0.0.1:8080/api"]
+
+
+def test_both_from_the_environment_api_url_wins_with_a_warning(monkeypatch):
+    monkeypatch.setenv('ESPER_TENANT', 'acme')
+    monkeypatch.setenv('ESPER_API_URL', 'http://127.0.0.1:8080/api')
+    module = FakeModule(tenant='acme', api_url='http://127.0.0.1:8080/api')
+    assert client_from_module(module).base_url == 'http://127.0.0.1:8080/api'
+    assert len(module.warnings) == 1 and 'from ESPER_API_URL) is used' in module.warnings[0]
+
+
+def test_tenant_and_api_url_naming_the_same_api_give_no_warning(monkeypatch):
+    monkeypatch.setenv('ESPER_API_URL', 'https://acme-api.esper.cloud/api/')
+    module = FakeModule(tenant='acme', api_url='https://acme-api.esper.cloud/api/')
+    assert client_from_module(module).base_url == 'https://acme-api.esper.cloud/api'
+    assert module.warnings == []
+
+
+def test_tenant_from_the_task_beats_the_environment_through_the_argument_spec(monkeypatch):
+    # The same decision on params built by the real argument spec (env_fallback fills api_url in).
+    monkeypatch.setenv('ESPER_API_URL', 'http://127.0.0.1:8080/api')
+    monkeypatch.setenv('ESPER_API_KEY', API_KEY)
+    monkeypatch.delenv('ESPER_TENANT', raising=False)
+    params = ArgumentSpecValidator(connection_argument_spec()).validate({'tenant': 'acme'}).validated_parameters
+    module = FakeModule(**params)
+    assert client_from_module(module).base_url == 'https://acme-api.esper.cloud/api'
