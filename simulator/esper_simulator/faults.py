@@ -1,19 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Injectable faults (POST /_sim/faults): rate limits, server errors, slow and lost responses, broken JSON."""
+"""Injectable faults (POST /_sim/faults): rate limits, server errors, slow and lost responses, broken JSON,
+requests stored late without an answer, path-only next links and 400s that echo the request's arguments."""
 
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlsplit, urlunsplit
 
 RATE_LIMIT = 'rate_limit'
 SERVER_ERROR = 'server_error'
 SLOW = 'slow'
 LOSE_RESPONSE = 'lose_response'
 MALFORMED_JSON = 'malformed_json'
-FAULT_KINDS = (RATE_LIMIT, SERVER_ERROR, SLOW, LOSE_RESPONSE, MALFORMED_JSON)
+STORE_AFTER_DELAY = 'store_after_delay'
+PATH_ONLY_NEXT = 'path_only_next'
+ECHO_BAD_REQUEST = 'echo_bad_request'
+FAULT_KINDS = (RATE_LIMIT, SERVER_ERROR, SLOW, LOSE_RESPONSE, MALFORMED_JSON, STORE_AFTER_DELAY, PATH_ONLY_NEXT, ECHO_BAD_REQUEST)
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
+# How much of each argument an echo_bad_request 400 quotes.
+ECHO_LENGTH = 120
 
 
 class FaultRuleError(ValueError):
@@ -26,8 +33,15 @@ class FaultRule:
     count: how many matching requests it affects (None: until DELETE /_sim/faults).
     retry_after: seconds sent in Retry-After with rate_limit (None: no header).
     status: the HTTP status of server_error (500, 502, 503 or 504).
-    delay: seconds that slow waits before answering.
+    delay: seconds that slow waits before answering, and store_after_delay before carrying the request out.
     process: server_error only; when true the request is carried out first (a POST is stored) and then the error is returned.
+
+    store_after_delay: no answer ever (the connection is closed without a byte); the request is carried out
+    after ``delay`` seconds, so a client whose timeout is shorter sees a read timeout and finds the request
+    in the listing only later. path_only_next: the normal answer, with list pages' next/previous links
+    given as a path ('/api/enterprise/...?limit=..') instead of a full URL. echo_bad_request: a 400 in the
+    family's error shape whose message quotes each request argument (command_args, else the body's
+    fields, and the query) cut to ECHO_LENGTH characters; the request is not carried out.
     """
 
     def __init__(self, spec):
@@ -102,3 +116,35 @@ class FaultInjector:
     def to_json(self):
         with self._lock:
             return [rule.to_json() for rule in self._rules]
+
+
+def path_only(url):
+    """A full URL without its scheme and host ('/api/...?...'); other values as they are."""
+    if not isinstance(url, str) or '://' not in url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(('', '', parts.path, parts.query, parts.fragment))
+
+
+def with_path_only_links(body):
+    """A copy of a list page (bare or in a content envelope) whose next/previous/prev links are paths only."""
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    if isinstance(body.get('content'), dict):
+        body['content'] = with_path_only_links(body['content'])
+    for key in ('next', 'previous', 'prev'):
+        if key in body:
+            body[key] = path_only(body[key])
+    return body
+
+
+def echoed_arguments(query, body):
+    """The message of an echo_bad_request 400: each argument as 'name=value', every value cut to ECHO_LENGTH characters."""
+    arguments = []
+    if isinstance(body, dict):
+        source = body['command_args'] if isinstance(body.get('command_args'), dict) else body
+        arguments.extend(source.items())
+    arguments.extend((query or {}).items())
+    quoted = '; '.join(f'{name}={str(value)[:ECHO_LENGTH]}' for name, value in arguments)
+    return f'Invalid arguments: {quoted}' if quoted else 'Invalid arguments'

@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import __version__
 from .app import Simulator
-from .faults import LOSE_RESPONSE, MALFORMED_JSON, RATE_LIMIT, SERVER_ERROR, SLOW
+from .faults import (ECHO_BAD_REQUEST, LOSE_RESPONSE, MALFORMED_JSON, PATH_ONLY_NEXT, RATE_LIMIT, SERVER_ERROR, SLOW, STORE_AFTER_DELAY,
+                     echoed_arguments, with_path_only_links)
 from .options import SimulatorOptions
 from .responses import LEGACY_FAMILY, ApiRequest, error_response, family_of
 from .timefmt import iso_timestamp
@@ -94,7 +95,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         family = family_of(request.path)
         rule = simulator.faults.take(request.method, request.path)
         kind = rule.kind if rule else None
-        if kind == SLOW:
+        if kind in (SLOW, STORE_AFTER_DELAY):
             time.sleep(rule.delay)
         if kind == RATE_LIMIT:
             headers = {} if rule.retry_after is None else {'Retry-After': str(rule.retry_after)}
@@ -103,11 +104,19 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             if rule.process:
                 simulator.handle_api(request)
             response = error_response(family, rule.status, f'Simulated server error {rule.status}')
+        elif kind == ECHO_BAD_REQUEST:
+            try:
+                echoed = request.json_body()
+            except ValueError:
+                echoed = None
+            response = error_response(family, 400, echoed_arguments(request.query, echoed))
         elif request.path.startswith('/api/'):
             response = simulator.handle_api(request)
         else:
             response = error_response(LEGACY_FAMILY, 404, f'Not found: {request.path}')
-        lost = kind == LOSE_RESPONSE
+        if kind == PATH_ONLY_NEXT:
+            response.body = with_path_only_links(response.body)
+        lost = kind in (LOSE_RESPONSE, STORE_AFTER_DELAY)
         now = simulator.now
         simulator.log.add({
             'method': request.method, 'path': request.path, 'query': dict(request.query), 'body': _loggable_body(request.body),

@@ -8,8 +8,11 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 
 import pytest
+
+from ansible_collections.esper.mdm.simulator.esper_simulator.options import parse_args
 
 COMMANDS = '/api/commands/v0/commands/'
 
@@ -162,3 +165,97 @@ def test_control_calls_are_not_logged_nor_faulted(sim):
     sim.control('POST', 'faults', [{'kind': 'server_error', 'path_prefix': '/', 'count': None}])
     assert sim.control('GET', 'fleet')['enterprise_id'] == sim.enterprise_id
     assert sim.control('GET', 'requests') == []
+
+
+# Fault kinds for the client's fault handling (issue 8)
+
+
+@pytest.mark.parametrize('status', [500, 503])
+@pytest.mark.parametrize('process, stored', [(False, 0), (True, 1)])
+def test_server_error_stored_and_not_stored_variants(sim, status, process, stored):
+    sim.control('POST', 'faults', [{'method': 'POST', 'path_prefix': COMMANDS, 'kind': 'server_error', 'status': status,
+                                    'process': process}])
+    assert sim.call('POST', 'commands/v0/commands/', reboot_body(sim)).status == status
+    assert stored_requests(sim) == stored
+    log = sim.control('GET', 'requests?method=POST')
+    assert [(entry['status'], entry['fault']) for entry in log] == [(status, 'server_error')]
+
+
+def test_store_after_delay_times_the_client_out_and_stores_later(start_sim):
+    # Its own simulator: the delayed request finishes after the test's read timeout.
+    sim = start_sim(devices=2)
+    sim.control('POST', 'faults', [{'method': 'POST', 'path_prefix': COMMANDS, 'kind': 'store_after_delay', 'delay': 1.5}])
+    started = time.monotonic()
+    with pytest.raises((TimeoutError, socket.timeout)):
+        sim.call('POST', 'commands/v0/commands/', reboot_body(sim), timeout=0.5)
+    assert stored_requests(sim) == 0
+    deadline = started + 10
+    while stored_requests(sim) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stored_requests(sim) == 1
+    assert time.monotonic() - started >= 1.5
+    log = sim.control('GET', 'requests?method=POST')
+    assert len(log) == 1 and log[0]['lost'] is True and log[0]['fault'] == 'store_after_delay' and log[0]['status'] is None
+    assert sim.call('POST', 'commands/v0/commands/', reboot_body(sim)).status == 201
+    assert stored_requests(sim) == 2
+
+
+def test_store_after_delay_never_answers_even_a_patient_client(start_sim):
+    sim = start_sim(devices=2)
+    sim.control('POST', 'faults', [{'method': 'POST', 'path_prefix': COMMANDS, 'kind': 'store_after_delay', 'delay': 0.2}])
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        sim.call('POST', 'commands/v0/commands/', reboot_body(sim), timeout=10)
+    assert stored_requests(sim) == 1
+
+
+@pytest.mark.parametrize('family_path', ['enterprise', 'commands'])
+def test_path_only_next_links(sim, family_path):
+    sim.control('POST', 'faults', [{'method': 'GET', 'kind': 'path_only_next', 'count': None}])
+    if family_path == 'enterprise':
+        path = sim.enterprise('device/')
+        reply = sim.get(path, {'limit': 5, 'offset': 5})
+        listing = reply.json
+    else:
+        for _number in range(3):
+            sim.call('POST', 'commands/v0/commands/', reboot_body(sim))
+        path = 'commands/v0/commands/'
+        reply = sim.get(path, {'limit': 1, 'offset': 1})
+        listing = reply.json['content']
+    assert reply.status == 200
+    assert listing['next'].startswith('/api/' + path + '?') and 'offset=' in listing['next']
+    assert listing['previous'].startswith('/api/' + path + '?')
+    # Followed from the root of the host, the link reads the next page.
+    following = sim.raw('GET', listing['next'], headers={'Authorization': f'Bearer {sim.api_key}'})
+    assert following.status == 200
+
+
+def test_path_only_next_leaves_other_answers_alone(sim):
+    sim.control('POST', 'faults', [{'method': 'GET', 'kind': 'path_only_next'}])
+    device = sim.device_info('kiosk-0001')
+    assert device['device_name'] == 'kiosk-0001'
+
+
+def test_echo_bad_request_quotes_each_argument_cut_to_120_characters(sim):
+    secret = 'S' * 60 + 'E' * 60 + 'X' * 80
+    sim.control('POST', 'faults', [{'method': 'POST', 'path_prefix': COMMANDS, 'kind': 'echo_bad_request'}])
+    body = {'command_type': 'DEVICE', 'devices': [sim.device_id('kiosk-0001')], 'device_type': 'all', 'command': 'INSTALL_CERTIFICATE',
+            'command_args': {'cert_alias_name': 'corp-ca', 'cert_data_base64': secret}}
+    reply = sim.call('POST', 'commands/v0/commands/', body)
+    assert reply.status == 400
+    assert reply.json['code'] == 400 and reply.json['content'] == {}
+    assert reply.json['message'] == 'Invalid arguments: cert_alias_name=corp-ca; cert_data_base64=' + secret[:120]
+    assert secret not in reply.text
+    assert stored_requests(sim) == 0
+
+
+def test_echo_bad_request_on_the_legacy_family_quotes_the_query(sim):
+    sim.control('POST', 'faults', [{'method': 'GET', 'kind': 'echo_bad_request', 'path_prefix': '/api/enterprise/'}])
+    reply = sim.get(sim.enterprise('device/'), {'name': 'n' * 200})
+    assert reply.status == 400
+    assert reply.json['message'] == 'Invalid arguments: name=' + 'n' * 120 and reply.json['errors'] == [reply.json['message']]
+
+
+@pytest.mark.parametrize('kind', ['store_after_delay', 'path_only_next', 'echo_bad_request'])
+def test_new_fault_kinds_come_from_the_command_line(kind):
+    options = parse_args(['--fault', json.dumps({'kind': kind, 'count': None})])
+    assert options.faults == [{'kind': kind, 'count': None}]
