@@ -140,7 +140,7 @@ def test_reboot_devices_by_name(simulator):
     assert posts[0]['body']['command'] == 'REBOOT' and posts[0]['body']['command_type'] == 'DEVICE'
     assert [request['id'] for request in stored_command_requests(simulator)] == [reboot['command_id']]
     # Names were resolved with device listings, never one GET per device.
-    assert not simulator.requests(method='GET', path_prefix='/api/enterprise/%s/device/%s' % (simulator.enterprise_id, ids[names[0]]))
+    assert not simulator.requests(method='GET', path_prefix='/api/v2/devices/%s' % ids[names[0]])
 
 
 @pytest.mark.simulator_args(*SMALL_FLEET)
@@ -202,8 +202,8 @@ def test_bad_input_fails_before_any_request(simulator):
     assert_succeeded(run)
 
     assert command_posts(simulator) == []
-    # Only the unknown device name needed the API: one listing of the enterprise's devices.
-    device_listing = '/api/enterprise/%s/device/' % simulator.enterprise_id
+    # Only the unknown device name needed the API: one listing of the devices of every platform (v2, CONTRACT §13.2).
+    device_listing = '/api/v2/devices/'
     assert {(record['method'], record['path']) for record in simulator.requests()} == {('GET', device_listing)}
     out_of_range = run.result('Set a brightness out of range')
     assert 'brightness_value' in out_of_range['msg'] and '1 to 100' in out_of_range['msg']
@@ -247,7 +247,7 @@ def test_lost_post_response_adopts_the_stored_request(simulator, fault):
 
 @pytest.mark.simulator_args(*SMALL_FLEET)
 def test_rate_limited_get_is_retried(simulator):
-    listing = '/api/enterprise/%s/device/' % simulator.enterprise_id
+    listing = '/api/v2/devices/'
     simulator.add_faults({'kind': 'rate_limit', 'method': 'GET', 'path_prefix': listing, 'retry_after': 1, 'count': 1})
     names = online_android_names(simulator)[:2]
     run = run_playbook(simulator, 'command_reboot.yml', extra_vars={'reboot_devices': names})
@@ -256,7 +256,7 @@ def test_rate_limited_get_is_retried(simulator):
     reboot = run.result('Reboot the devices')
     retries = [warning for warning in reboot['warnings'] if '429' in warning and 'retry 1/' in warning]
     assert len(retries) == 1, reboot['warnings']
-    # The API's text once, though the legacy error body carries it in both message and errors.
+    # The API's text once (whatever the error body's family: the legacy one carries it in both message and errors).
     assert retries[0].count('rate limit exceeded') == 1, retries[0]
     listings = [record for record in simulator.requests(method='GET', path_prefix=listing) if record['path'] == listing]
     assert [record['status'] for record in listings[:2]] == [429, 200]
