@@ -32,7 +32,17 @@ from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     sum_stats,
     wait_for_completion,
 )
-from ansible_collections.esper.mdm.plugins.module_utils._targets import TargetError, device_label, groups_device_count
+from ansible_collections.esper.mdm.plugins.module_utils._targets import (
+    TargetError,
+    device_label,
+    expand_groups,
+    group_has_unsupported_devices,
+    groups_device_count,
+    split_by_platform,
+)
+
+# How many devices a "not sent" warning names before it only counts the rest.
+WARNING_SAMPLE = 10
 
 # Every command_args key that holds a secret in any command: the raw arguments are scrubbed before Ansible checks
 # them, when the command itself may still be unknown.
@@ -120,6 +130,65 @@ def run_command_module(argument_spec, plan, input_problems=None, prepare=None, s
     if failure:
         module.fail_json(msg=failure, **result)
     module.exit_json(**result)
+
+
+def warn_not_sent(module, command, skipped):
+    """One warning naming the devices (up to WARNING_SAMPLE) that are not sent command, and why."""
+    if not skipped:
+        return
+    named = ['%s (%s)' % (entry.get('device_name') or entry.get('device'), entry['reason']) for entry in skipped[:WARNING_SAMPLE]]
+    more = len(skipped) - len(named)
+    module.warn('%d device(s) are not sent %s: %s%s' % (
+        len(skipped), command, '; '.join(named), '; and %d more' % more if more > 0 else ''))
+
+
+def _nothing_supported(commands, skipped):
+    names = ', '.join('%s (%s)' % (entry.get('device_name') or entry.get('device'), entry['reason']) for entry in skipped[:WARNING_SAMPLE])
+    more = len(skipped) - min(len(skipped), WARNING_SAMPLE)
+    return TargetError('no target can receive %s: %s%s' % (' or '.join(commands), names, '; and %d more' % more if more > 0 else ''))
+
+
+def supported_devices(module, commands, devices):
+    """(devices every one of commands supports, skipped entries), warning once about the skipped ones.
+
+    devices: resolved device dicts (groups already expanded). Raises TargetError, before any write, when devices
+    were given and none of them can receive the commands (the catalogue's platforms, §4.3).
+    """
+    skipped = []
+    for command in commands:
+        devices, more = split_by_platform(command, devices)
+        skipped.extend(more)
+    if skipped and not devices:
+        raise _nothing_supported(commands, skipped)
+    warn_not_sent(module, ' or '.join(commands), skipped)
+    return devices, skipped
+
+
+def supported_targets(module, client, command, devices, groups):
+    """(devices, groups, skipped entries): the targets as given, minus every device of a platform command lacks.
+
+    A group holding such a device (one counting request per group, none when the command works on every platform)
+    is expanded and its other devices are sent the command as devices: a device is never sent a command its
+    platform does not support, even inside a group. Raises TargetError before any write when nothing is left.
+    """
+    kept_groups = []
+    members = []
+    for group in groups:
+        if group_has_unsupported_devices(client, command, group):
+            members.extend(expand_groups(client, [group]).get(group['id'], []))
+        else:
+            kept_groups.append(group)
+    seen = set()
+    candidates = []
+    for device in list(devices) + members:
+        if device.get('id') not in seen:
+            seen.add(device.get('id'))
+            candidates.append(device)
+    supported, skipped = split_by_platform(command, candidates)
+    if skipped and not supported and not kept_groups:
+        raise _nothing_supported([command], skipped)
+    warn_not_sent(module, command, skipped)
+    return supported, kept_groups, skipped
 
 
 def plan_for_targets(command, command_args, devices, groups, command_type=None, diff=None):

@@ -278,6 +278,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     HistoryIdentities,
     alias_filter,
     bundle_digest,
+    bundle_source,
     device_certificate_state,
     diff_entry,
     encode_base64,
@@ -292,7 +293,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
 )
 from ansible_collections.esper.mdm.plugins.module_utils._client import connection_argument_spec
 from ansible_collections.esper.mdm.plugins.module_utils._command_history import latest_statuses
-from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_command_module
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_command_module, warn_not_sent
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     device_label,
     resolve_devices,
@@ -300,10 +301,8 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     target_argument_spec,
     target_devices,
     target_problems,
+    with_api_levels,
 )
-
-# How many skipped devices the warning names before it only counts the rest.
-WARNING_SAMPLE = 10
 
 
 def argument_spec():
@@ -352,7 +351,8 @@ class CertificateRun(object):
             module.fail_json(msg=missing_required_lib('cryptography'))
         try:
             self.data = read_bundle(self.params.get('src'), self.params.get('content'))
-            self.inspection = inspect_bundle(self.data, self.params.get('password'))
+            self.inspection = inspect_bundle(self.data, self.params.get('password'),
+                                             source=bundle_source(self.params.get('src'), self.params.get('content')))
         except CertificateError as error:
             module.fail_json(msg='%s' % error)
         self.data_digest = bundle_digest(self.data)
@@ -380,16 +380,6 @@ class CertificateRun(object):
                 skipped.append({'device': device.get('id'), 'device_name': device_label(device), 'reason': reason})
         return eligible, skipped
 
-    def warn_skipped(self, skipped):
-        """One warning naming the devices that are not sent the command, and why."""
-        if not skipped:
-            return
-        command = INSTALL_COMMAND if self.present else UNINSTALL_COMMAND
-        named = ['%s (%s)' % (entry['device_name'], entry['reason']) for entry in skipped[:WARNING_SAMPLE]]
-        more = len(skipped) - len(named)
-        self.module.warn('%d device(s) are not sent %s: %s%s' % (
-            len(skipped), command, '; '.join(named), '; and %d more' % more if more > 0 else ''))
-
     def device_states(self, client, devices):
         """device id -> device_certificate_state(), from the history; {} with force (history not read)."""
         if self.params['force'] or not devices:
@@ -415,10 +405,11 @@ class CertificateRun(object):
 
     def plan(self, module, client):
         """The CommandPlan: the devices that need the command, the skipped ones, and the per-device diff."""
-        devices = target_devices(client, resolve_devices(client, self.params['devices']),
-                                 resolve_groups(client, self.params['groups']))
+        # v2 device records carry no API level; the legacy record of each Android device gives it (§13.3).
+        devices = with_api_levels(client, target_devices(client, resolve_devices(client, self.params['devices']),
+                                                         resolve_groups(client, self.params['groups'])))
         eligible, skipped = self.split_eligible(devices)
-        self.warn_skipped(skipped)
+        warn_not_sent(module, INSTALL_COMMAND if self.present else UNINSTALL_COMMAND, skipped)
         states = self.device_states(client, eligible)
         to_send = []
         diff = {'before': {}, 'after': {}}

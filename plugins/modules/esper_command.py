@@ -467,6 +467,8 @@ from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     plan_for_targets,
     run_command_module,
     secret_keys_for,
+    supported_devices,
+    supported_targets,
 )
 from ansible_collections.esper.mdm.plugins.module_utils._device_state import plan_state_command
 from ansible_collections.esper.mdm.plugins.module_utils._masking import mask_secrets
@@ -479,6 +481,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     target_argument_spec,
     target_devices,
     target_problems,
+    with_timezones,
 )
 
 
@@ -528,15 +531,22 @@ def plan_command(module, client):
     state_spec = COMMANDS[command].state
     check_state = state_spec is not None and not params['force']
     if not check_state and not params['once']:
-        return [plan_for_targets(command, command_args, devices, groups, command_type=params['command_type'],
-                                 diff=action_diff(command, command_args, devices, groups))]
+        sent_devices, sent_groups, skipped = supported_targets(module, client, command, devices, groups)
+        # A group expanded for the platform check goes as devices, so a requested GROUP type no longer fits.
+        command_type = params['command_type'] if len(sent_groups) == len(groups) else None
+        plan = plan_for_targets(command, command_args, sent_devices, sent_groups, command_type=command_type,
+                                diff=action_diff(command, command_args, sent_devices, sent_groups))
+        plan.skipped_devices = skipped
+        return [plan]
 
     # Both checks are per device, so groups become their member devices and the request a DEVICE request.
-    reached = target_devices(client, devices, groups)
+    reached, skipped = supported_devices(module, [command], target_devices(client, devices, groups))
+    if check_state and state_spec.source == 'device':
+        reached = with_timezones(client, reached)  # the current value is a legacy DeviceInfo field v2 lacks
     names = dict((device['id'], device_label(device)) for device in reached)
-    skipped = []
     if params['once'] and reached:
-        remaining, skipped = exclude_already_run(client, command, command_args, [device['id'] for device in reached], names)
+        remaining, already_run = exclude_already_run(client, command, command_args, [device['id'] for device in reached], names)
+        skipped.extend(already_run)
         remaining = set(remaining)
         reached = [device for device in reached if device['id'] in remaining]
     if check_state:

@@ -333,7 +333,13 @@ timed_out:
 
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
 from ansible_collections.esper.mdm.plugins.module_utils._client import connection_argument_spec
-from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, plan_for_targets, run_command_module
+from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
+    CommandPlan,
+    plan_for_targets,
+    run_command_module,
+    supported_devices,
+    supported_targets,
+)
 from ansible_collections.esper.mdm.plugins.module_utils._device_state import plan_state_command, read_devicestates
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     device_label,
@@ -462,17 +468,36 @@ def input_problems(params):
     return problems
 
 
+def wifi_commands(params):
+    """The commands this run may send, in the order they are sent."""
+    commands = []
+    if params['access_points']:
+        commands.append(ADD_COMMAND if params['state'] == 'present' else REMOVE_COMMAND)
+    commands.extend(command for command, dummy in _settings(params))
+    return commands
+
+
 def plan_wifi(module, client):
-    """The commands to send: every one to every target with force, else what each device needs."""
+    """The commands to send: every one to every target with force, else what each device needs.
+
+    Devices of a platform a Wi-Fi command does not support are never sent it (skipped, with a warning).
+    """
     params = module.params
     warning = stranding_warning(params['enabled'], params['only_saved_networks'])
     if warning:
         module.warn(warning)
     devices = resolve_devices(client, params['devices'])
     groups = resolve_groups(client, params['groups'])
+    commands = wifi_commands(params)
     if params['force']:
-        return forced_plans(params, devices, groups)
-    return desired_state_plans(module, client, params, target_devices(client, devices, groups))
+        # Every Wi-Fi command runs on the same platforms (a unit test checks it), so one check serves them all.
+        devices, groups, skipped = supported_targets(module, client, commands[0], devices, groups)
+        plans = forced_plans(params, devices, groups)
+    else:
+        devices, skipped = supported_devices(module, commands, target_devices(client, devices, groups))
+        plans = desired_state_plans(module, client, params, devices)
+    plans[0].skipped_devices = skipped + plans[0].skipped_devices
+    return plans
 
 
 def main():

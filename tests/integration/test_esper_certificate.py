@@ -176,10 +176,12 @@ def test_bad_bundles_are_refused_before_any_request(simulator, tmp_path):
 
     assert run.rc == 0, run.output[-6000:]
     assert simulator.requests() == []
+    # Every bundle error names the option the bundle came from (src and its path, or content).
     assert run.result('Install with a wrong password')['msg'] == (
-        'the PKCS#12 bundle cannot be opened with the given password (wrong password, or a damaged or unsupported bundle)')
+        'the PKCS#12 bundle in src %s cannot be opened with the given password (wrong password, or a damaged or '
+        'unsupported bundle)' % protected)
     assert run.result('Install an expired certificate')['msg'].startswith(
-        'the certificate CN=corp-proxy,O=esper.mdm tests expired on ')
+        'the certificate CN=corp-proxy,O=esper.mdm tests in src %s expired on ' % expired)
     assert PASSWORD not in run.output
 
 

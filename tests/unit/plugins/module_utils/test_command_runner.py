@@ -17,6 +17,8 @@ from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     EsperModule,
     no_log_option_names,
     plan_for_targets,
+    supported_devices,
+    supported_targets,
     exclude_already_run,
     protect_command_args,
     run_plans,
@@ -24,6 +26,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
 )
 from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, collect_secrets
 from ansible_collections.esper.mdm.plugins.module_utils._submission import build_requests, empty_stats
+from ansible_collections.esper.mdm.plugins.module_utils._targets import TargetError
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
     BASE_URL,
@@ -442,3 +445,70 @@ def test_plan_for_targets_expects_the_groups_device_count_in_dynamic_requests():
     assert plan_for_targets('REBOOT', {}, devices, []).expected_total is None
     many = [{'id': device_id(n)} for n in range(12)]
     assert plan_for_targets('REBOOT', {}, many, groups).expected_total == 12
+
+
+# ---------------------------------------------------------------- platforms: never send a command a device cannot run
+
+
+def _device(number, platform, name=None):
+    return {'id': device_id(number), 'name': name or 'dev-%04d' % number, 'device_name': name or 'dev-%04d' % number,
+            'platform': platform}
+
+
+def _unsupported_count(group, platforms, count):
+    return Exchange('GET', 'v2/devices/', params={'group_multi': group, 'platform': platforms, 'limit': 1, 'offset': 0},
+                    body={'content': {'count': count, 'next': None, 'prev': None, 'results': []}})
+
+
+def test_supported_targets_keeps_a_group_without_unsupported_devices_and_skips_listed_ones():
+    module = FakeModule()
+    client, conversation, dummy = make_client([_unsupported_count(GROUP_1, 'LINUX', 0)])
+    devices = [_device(1, 'ANDROID'), _device(2, 'LINUX', 'edge-01'), _device(3, 'APPLE')]
+    groups = [{'id': GROUP_1, 'name': 'Store-001', 'device_count': 4}]
+    sent, kept, skipped = supported_targets(module, client, 'REBOOT', devices, groups)
+    conversation.assert_done()
+    assert [device['id'] for device in sent] == [D1, D3]
+    assert kept == groups
+    assert skipped == [{'device': D2, 'device_name': 'edge-01',
+                        'reason': 'REBOOT is not supported on LINUX devices (supported: ANDROID, APPLE, WINDOWS)'}]
+    assert module.warnings == ['1 device(s) are not sent REBOOT: edge-01 (REBOOT is not supported on LINUX devices '
+                               '(supported: ANDROID, APPLE, WINDOWS))']
+
+
+def test_supported_targets_expands_a_group_holding_an_unsupported_device():
+    module = FakeModule()
+    members = [_device(4, 'ANDROID'), _device(5, 'WINDOWS'), _device(6, 'LINUX')]
+    client, conversation, dummy = make_client([
+        _unsupported_count(GROUP_1, 'APPLE,WINDOWS,LINUX', 2),
+        Exchange('GET', 'v2/devices/', params={'group_multi': GROUP_1}, params_subset=True,
+                 body={'content': {'count': 3, 'next': None, 'prev': None, 'results': members}}),
+    ])
+    sent, kept, skipped = supported_targets(module, client, 'SET_BRIGHTNESS_SCALE', [_device(4, 'ANDROID')],
+                                            [{'id': GROUP_1, 'name': 'Store-001', 'device_count': 3}])
+    conversation.assert_done()
+    assert [device['id'] for device in sent] == [device_id(4)] and kept == []
+    assert [entry['device'] for entry in skipped] == [device_id(5), device_id(6)]
+    plan = plan_for_targets('SET_BRIGHTNESS_SCALE', {'brightness_value': 50}, sent, kept)
+    # Only the devices that receive the command are waited for.
+    assert (plan.devices, plan.groups, plan.expected_total) == ([device_id(4)], [], None)
+
+
+def test_naming_only_unsupported_devices_is_an_error_before_any_write():
+    module = FakeModule()
+    client, conversation, dummy = make_client([])
+    with pytest.raises(TargetError) as caught:
+        supported_targets(module, client, 'SET_BRIGHTNESS_SCALE', [_device(7, 'APPLE', 'ipad-07')], [])
+    assert str(caught.value) == ('no target can receive SET_BRIGHTNESS_SCALE: ipad-07 (SET_BRIGHTNESS_SCALE is not supported '
+                                 'on APPLE devices (supported: ANDROID))')
+    with pytest.raises(TargetError):
+        supported_devices(module, ['ADD_WIFI_AP', 'SET_WIFI_STATE'], [_device(8, 'WINDOWS')])
+    assert conversation.requests == []
+
+
+def test_supported_devices_applies_every_command_and_unknown_platforms_pass():
+    module = FakeModule()
+    unknown = {'id': device_id(9), 'device_name': 'old-record'}
+    kept, skipped = supported_devices(module, ['REBOOT'], [_device(1, 'ANDROID'), unknown, _device(2, 'LINUX')])
+    assert [device['id'] for device in kept] == [D1, device_id(9)]
+    assert [entry['device'] for entry in skipped] == [D2]
+    assert len(module.warnings) == 1 and module.warnings[0].startswith('1 device(s) are not sent REBOOT: ')

@@ -63,6 +63,12 @@ def group_listing(groups=None):
     return Exchange('GET', GROUPS_PATH, params={'limit': 500, 'offset': 0}, body=page(groups or STORES, enveloped=False))
 
 
+def platform_check(number, platforms, count=0):
+    """The count of the group's devices on platforms the command does not support (0: the group is sent as a group)."""
+    return Exchange('GET', DEVICES_PATH, params={'group_multi': group_id(number), 'platform': platforms, 'limit': 1, 'offset': 0},
+                    body={'content': page([], count=count, enveloped=False, prev_key='prev')})
+
+
 def group_members(number, members):
     return Exchange('GET', DEVICES_PATH, params={'group_multi': group_id(number)}, params_subset=True,
                     body={'content': page(members, enveloped=False, prev_key='prev')})
@@ -157,7 +163,8 @@ def test_check_mode_makes_zero_posts_and_shows_the_request():
 
 
 def test_check_mode_diff_of_an_action_names_the_targets():
-    result = run({'command': 'LOCK', 'groups': ['Store-001']}, [group_listing()], check_mode=True, diff=True)
+    result = run({'command': 'LOCK', 'groups': ['Store-001']}, [group_listing(), platform_check(1, 'LINUX')], check_mode=True,
+                 diff=True)
     assert result['posts'] == 0
     assert result['diff'] == {'before': {}, 'after': {'command': 'LOCK', 'command_args': {}, 'groups': ['Store-001']}}
 
@@ -166,6 +173,7 @@ def test_group_action_waits_until_the_groups_devices_are_listed():
     body = body_for('REBOOT', groups=[group_id(1)])
     result = run({'command': 'REBOOT', 'groups': ['Store-001']}, [
         group_listing(),
+        platform_check(1, 'LINUX'),
         post(CMD_1, body),
         stats(CMD_1),                       # fan-out not started: not "done"
         stats(CMD_1, success=1),            # 1 of the group's 3 devices known
@@ -181,7 +189,7 @@ def test_group_without_device_count_waits_for_any_device():
     store = dict(group(1, 0))
     store.pop('device_count')
     result = run({'command': 'REBOOT', 'groups': ['Store-001']}, [
-        group_listing([store]), post(CMD_1, body), stats(CMD_1), stats(CMD_1, success=2),
+        group_listing([store]), platform_check(1, 'LINUX'), post(CMD_1, body), stats(CMD_1), stats(CMD_1, success=2),
     ])
     assert result['stats']['success'] == 2
 
@@ -189,7 +197,7 @@ def test_group_without_device_count_waits_for_any_device():
 def test_empty_group_action_completes_at_once():
     body = body_for('REBOOT', groups=[group_id(3)])
     result = run({'command': 'REBOOT', 'groups': ['Store-003']}, [
-        group_listing(STORES + [group(3, 0)]), post(CMD_1, body), stats(CMD_1),
+        group_listing(STORES + [group(3, 0)]), platform_check(3, 'LINUX'), post(CMD_1, body), stats(CMD_1),
     ])
     assert result.get('failed') is not True
     assert result['changed'] is True and result['stats'] == empty_stats()
@@ -199,7 +207,7 @@ def test_empty_group_action_completes_at_once():
 def test_devices_and_groups_become_a_dynamic_request():
     body = body_for('UPDATE_HEARTBEAT', [device_id(5)], [group_id(2)])
     result = run({'command': 'UPDATE_HEARTBEAT', 'devices': ['kiosk-0005'], 'groups': [group_id(2)]}, [
-        device_listing(), group_listing(), post(CMD_1, body), stats(CMD_1, success=3),
+        device_listing(), group_listing(), platform_check(2, 'APPLE,WINDOWS,LINUX'), post(CMD_1, body), stats(CMD_1, success=3),
     ])
     assert result['request']['command_type'] == 'DYNAMIC'
     assert result['command_id'] == CMD_1
@@ -209,7 +217,8 @@ def test_dynamic_request_waits_for_the_groups_devices_too():
     # The listed device reports at once; the group's 2 devices only once the fan-out has run.
     body = body_for('UPDATE_HEARTBEAT', [device_id(5)], [group_id(2)])
     result = run({'command': 'UPDATE_HEARTBEAT', 'devices': ['kiosk-0005'], 'groups': ['Store-002']}, [
-        device_listing(), group_listing(), post(CMD_1, body), stats(CMD_1, success=1), stats(CMD_1, success=3),
+        device_listing(), group_listing(), platform_check(2, 'APPLE,WINDOWS,LINUX'), post(CMD_1, body), stats(CMD_1, success=1),
+        stats(CMD_1, success=3),
     ])
     assert result.get('failed') is not True
     assert result['stats'] == dict(empty_stats(), total=3, success=3)
@@ -314,7 +323,7 @@ def test_recurring_schedule_is_sent_in_wire_form():
     wire = dict(schedule_args, window_start_time='02:00:00', days=['Monday', 'Friday'])
     body = body_for('REBOOT', groups=[group_id(1)], schedule='RECURRING', schedule_args=wire)
     result = run({'command': 'REBOOT', 'groups': ['Store-001'], 'schedule': 'RECURRING', 'schedule_args': schedule_args,
-                  'wait': False}, [group_listing(), post(CMD_1, body), stats(CMD_1)])
+                  'wait': False}, [group_listing(), platform_check(1, 'LINUX'), post(CMD_1, body), stats(CMD_1)])
     assert result['request']['schedule_args'] == wire
 
 
@@ -399,7 +408,7 @@ def test_timezone_is_compared_with_the_device_record_without_extra_reads():
 def test_force_skips_the_state_check_and_keeps_the_group_target():
     body = body_for('SET_GPS_STATE', groups=[group_id(2)], command_args={'gps_state': 3})
     result = run({'command': 'SET_GPS_STATE', 'command_args': {'gps_state': '3'}, 'groups': ['Store-002'], 'force': True}, [
-        group_listing(), post(CMD_1, body), stats(CMD_1, success=2),
+        group_listing(), platform_check(2, 'APPLE,WINDOWS,LINUX'), post(CMD_1, body), stats(CMD_1, success=2),
     ])
     assert result['changed'] is True and result['request'] == body
 

@@ -42,8 +42,7 @@ def device_info(number):
 
 def resolve(number):
     """resolve_devices fetches a device given by UUID."""
-    return Exchange('GET', 'enterprise/%s/device/%s/' % (ENTERPRISE_ID, device_id(number)), params={},
-                    body=device_info(number))
+    return Exchange('GET', 'v2/devices/%s' % device_id(number), params={}, body={'content': device_info(number)})
 
 
 def detail(number, ssids):
@@ -167,7 +166,7 @@ def test_eap_without_identity_fails():
 
 
 def test_unknown_device_name_fails_before_sending():
-    listing = Exchange('GET', 'enterprise/%s/device/' % ENTERPRISE_ID, body=page([device_info(1)], enveloped=False))
+    listing = Exchange('GET', 'v2/devices/', body={'content': page([device_info(1)], enveloped=False, prev_key='prev')})
     result, conversation = run({'devices': ['no-such-kiosk'], 'enabled': True}, [listing])
     assert result['failed'] is True
     assert len(result['problems']) == 1 and 'no-such-kiosk' in result['problems'][0]
@@ -395,8 +394,8 @@ def test_check_mode_reads_but_sends_nothing_and_shows_the_diff():
 def test_groups_are_expanded_to_their_devices():
     groups = Exchange('GET', 'enterprise/%s/devicegroup/' % ENTERPRISE_ID,
                       body=page([{'id': group_id(1), 'name': 'Store-017'}], enveloped=False))
-    members = Exchange('GET', 'enterprise/%s/device/' % ENTERPRISE_ID, params={'group': group_id(1)}, params_subset=True,
-                       body=page([device_info(1), device_info(2)], enveloped=False))
+    members = Exchange('GET', 'v2/devices/', params={'group_multi': group_id(1)}, params_subset=True,
+                       body={'content': page([device_info(1), device_info(2)], enveloped=False, prev_key='prev')})
     result, conversation = run(
         {'groups': ['Store-017'], 'enabled': True},
         [groups, members, devicestate(1, wifi_state=False), devicestate(2, wifi_state=True),
@@ -407,6 +406,13 @@ def test_groups_are_expanded_to_their_devices():
                                           'reason': 'already wifi_state=true'}]
 
 
+def no_unsupported_members(number):
+    """The platform check of a group: none of its devices runs a platform the Wi-Fi commands lack (Android only)."""
+    return Exchange('GET', 'v2/devices/', params={'group_multi': group_id(number), 'platform': 'APPLE,WINDOWS,LINUX',
+                                                  'limit': 1, 'offset': 0},
+                    body={'content': {'count': 0, 'next': None, 'prev': None, 'results': []}})
+
+
 def test_force_sends_everything_to_the_targets_without_reading_them():
     groups = Exchange('GET', 'enterprise/%s/devicegroup/' % ENTERPRISE_ID,
                       body=page([{'id': group_id(1), 'name': 'Store-017'}], enveloped=False))
@@ -415,7 +421,7 @@ def test_force_sends_everything_to_the_targets_without_reading_them():
     result, conversation = run(
         {'groups': ['Store-017'], 'access_points': [{'ssid': 'Guest'}, {'ssid': 'Lobby'}], 'state': 'absent',
          'force': True, 'wait': False},
-        [groups, post(expected, 1), stats(1, queued=3)])
+        [groups, no_unsupported_members(1), post(expected, 1), stats(1, queued=3)])
     assert result['changed'] is True
     assert result['stats']['queued'] == 3
     assert result['skipped_devices'] == []
@@ -429,9 +435,23 @@ def test_force_on_groups_waits_until_every_device_of_the_groups_is_listed():
                 'command_args': {'wifi_state': True}, 'schedule': 'IMMEDIATE'}
     result, conversation = run(
         {'groups': ['Store-017'], 'enabled': True, 'force': True},
-        [groups, post(expected, 1), stats(1, success=1), stats(1, success=3)])
+        [groups, no_unsupported_members(1), post(expected, 1), stats(1, success=1), stats(1, success=3)])
     assert result.get('failed') is None
     assert result['stats']['total'] == 3 and result['stats']['success'] == 3
+    assert conversation.count('GET', COMMANDS_PATH + '%s/stats/' % command_id(1)) == 2
+
+
+def test_force_on_devices_and_groups_waits_for_the_groups_devices_too():
+    # A DYNAMIC request: the listed device finishing first must not end the wait before the group fans out.
+    groups = Exchange('GET', 'enterprise/%s/devicegroup/' % ENTERPRISE_ID,
+                      body=page([{'id': group_id(1), 'name': 'Store-017', 'device_count': 3}], enveloped=False))
+    expected = {'command_type': 'DYNAMIC', 'devices': [device_id(9)], 'groups': [group_id(1)], 'device_type': 'all',
+                'command': 'SET_WIFI_STATE', 'command_args': {'wifi_state': True}, 'schedule': 'IMMEDIATE'}
+    result, conversation = run(
+        {'devices': [device_id(9)], 'groups': ['Store-017'], 'enabled': True, 'force': True},
+        [resolve(9), groups, no_unsupported_members(1), post(expected, 1), stats(1, success=1), stats(1, success=3)])
+    assert result.get('failed') is None
+    assert result['stats']['success'] == 3
     assert conversation.count('GET', COMMANDS_PATH + '%s/stats/' % command_id(1)) == 2
 
 
@@ -474,3 +494,11 @@ def test_the_wire_mapping_is_the_modules_only_source_of_spellings():
     assert esper_wifi.wire_access_point is wifi.wire_access_point
     assert esper_wifi.add_command_args is wifi.add_command_args
     assert esper_wifi.remove_command_args is wifi.remove_command_args
+
+
+def test_every_wifi_command_runs_on_the_same_platforms():
+    # plan_wifi checks group members against the first command only when force is set.
+    from ansible_collections.esper.mdm.plugins.module_utils._targets import command_platforms
+    commands = (wifi.ADD_COMMAND, wifi.REMOVE_COMMAND, wifi.RADIO_COMMAND, wifi.LOCK_COMMAND)
+    platforms = set(command_platforms(command) for command in commands)
+    assert len(platforms) == 1
