@@ -49,3 +49,24 @@ def test_an_unknown_name_still_fails_before_any_command(simulator):
     result = run.result('Reboot the devices')
     assert result['failed'] and "device 'no-such-device' not found" in result['msg']
     assert command_posts(simulator) == []
+
+
+@pytest.mark.simulator_args(*SMALL_FLEET)
+def test_a_group_device_of_an_unsupported_platform_is_never_sent_the_command(simulator):
+    ios, windows, linux = (devices_of(simulator, platform)[0] for platform in ('IOS', 'WINDOWS', 'LINUX'))
+    group = linux['groups'][0]
+    assert ios['groups'] == [group] and windows['groups'] == [group]
+    run = run_playbook(simulator, 'command_platforms.yml', extra_vars={'platform_group': group, 'apple_device': ios['device_name']})
+    assert_succeeded(run)
+
+    reboot = run.result('Reboot the group')
+    # The group holds a Linux device, which REBOOT does not support: it is expanded and sent as its other devices.
+    posts = command_posts(simulator)
+    assert len(posts) == 1 and sorted(posts[0]['body']['devices']) == sorted([ios['id'], windows['id']])
+    assert not posts[0]['body'].get('groups')
+    assert reboot['skipped_devices'] == [{'device': linux['id'], 'device_name': linux['device_name'],
+                                          'reason': 'REBOOT is not supported on LINUX devices (supported: ANDROID, APPLE, WINDOWS)'}]
+    assert any('1 device(s) are not sent REBOOT' in warning for warning in reboot.get('warnings', []))
+    # Naming only a device the command does not support is an error before any write.
+    brightness = run.result('Set the brightness of an iOS device only')
+    assert brightness['failed'] and 'SET_BRIGHTNESS_SCALE is not supported on APPLE devices' in brightness['msg']
