@@ -21,7 +21,6 @@ import binascii
 import datetime
 import hashlib
 import math
-import re
 
 try:
     from cryptography.hazmat.primitives import hashes
@@ -32,7 +31,7 @@ else:
     HAS_CRYPTOGRAPHY = True
 
 from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success
-from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
 from ansible_collections.esper.mdm.plugins.module_utils._targets import device_api_level, device_platform
 
 INSTALL_COMMAND = 'INSTALL_CERTIFICATE'
@@ -55,11 +54,6 @@ ABSENT = 'absent'
 UNKNOWN = 'unknown'
 
 UTC = datetime.timezone.utc
-
-# A run of this many base64 characters that also occurs in a secret is a recognisable slice of it: an error page or
-# message may quote the request cut short, and whole-string scrubbing misses a cut-short bundle.
-SECRET_SLICE_LENGTH = 16
-BASE64_RUN = re.compile(r'[A-Za-z0-9+/=]{%d,}' % SECRET_SLICE_LENGTH)
 
 # DER encodings that open every PKCS#12 PFX (RFC 7292): version 3, then a ContentInfo of type data or signedData.
 DER_SEQUENCE = 0x30
@@ -526,35 +520,3 @@ def diff_entry(device_state):
         return {'state': UNKNOWN, 'fingerprint': None}
     fingerprint = device_state.get('fingerprint') if device_state['state'] == PRESENT else None
     return {'state': device_state['state'], 'fingerprint': fingerprint}
-
-
-def scrub_secret_slices(text, secrets):
-    """text with every run of base64 characters that shares SECRET_SLICE_LENGTH characters with a secret masked."""
-    long_secrets = [secret for secret in secrets if len(secret) >= SECRET_SLICE_LENGTH]
-    if not long_secrets:
-        return text
-
-    def mask_run(match):
-        run = match.group(0)
-        for start in range(len(run) - SECRET_SLICE_LENGTH + 1):
-            window = run[start:start + SECRET_SLICE_LENGTH]
-            if any(window in secret for secret in long_secrets):
-                return MASK
-        return run
-    return BASE64_RUN.sub(mask_run, text)
-
-
-def scrub_secrets(value, secrets):
-    """A copy of value (dicts, lists, strings) with every occurrence of each secret string, and every recognisable
-    slice of one (scrub_secret_slices), replaced by MASK.
-
-    The last guard before a result leaves the module: API error texts or device reasons could echo what was sent.
-    """
-    secrets = [secret for secret in secrets if isinstance(secret, str) and secret]
-    if isinstance(value, dict):
-        return dict((key, scrub_secrets(item, secrets)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [scrub_secrets(item, secrets) for item in value]
-    if isinstance(value, str) and secrets:
-        return scrub_secret_slices(scrub_text(value, secrets), secrets)
-    return value

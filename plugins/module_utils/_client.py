@@ -55,6 +55,7 @@ except ImportError:
 COLLECTION_VERSION = '0.1.0'
 DEFAULT_USER_AGENT = 'esper.mdm/%s' % COLLECTION_VERSION
 COMMANDS_PATH = 'commands/v0/commands/'
+STATUS_PATH = 'commands/v0/status/'
 
 # Statuses retried by every request; 429 means the server did not process the request.
 RETRY_STATUSES = (429, 502, 503, 504)

@@ -14,10 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import normalise_command_args
-from ansible_collections.esper.mdm.plugins.module_utils._client import parse_iso8601
-
-COMMANDS_PATH = 'commands/v0/commands/'
-STATUS_PATH = 'commands/v0/status/'
+from ansible_collections.esper.mdm.plugins.module_utils._client import COMMANDS_PATH, STATUS_PATH, parse_iso8601
 
 # CSV filters are batched so that URLs stay short.
 REQUEST_BATCH_SIZE = 50

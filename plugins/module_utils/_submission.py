@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.esper.mdm.plugins.module_utils._client import COMMANDS_PATH
+from ansible_collections.esper.mdm.plugins.module_utils._client import COMMANDS_PATH, STATUS_PATH
 
 # The nine per-device states of §3.2 and the stats key each one is counted under.
 STATE_KEYS = {
@@ -36,7 +36,6 @@ COMMAND_TYPES = ('DEVICE', 'GROUP', 'DYNAMIC')
 MAX_DEVICES_PER_REQUEST = 1000
 MAX_GROUPS_PER_REQUEST = 500
 
-STATUS_PATH = 'commands/v0/status/'
 
 FIRST_POLL_INTERVAL = 1.0
 POLL_INTERVAL_GROWTH = 1.5

@@ -31,11 +31,10 @@ from ansible_collections.esper.mdm.plugins.module_utils._certificate import (
     needs_install,
     needs_uninstall,
     read_bundle,
-    scrub_secrets,
     uninstall_command_args,
     up_to_date_reason,
 )
-from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK
+from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, redact
 from ansible_collections.esper.mdm.tests import certificates
 
 PASSWORD = 'S3cret-bundle-pw'
@@ -497,25 +496,25 @@ def test_ineligibility_reason(device, expected):
 # Masking
 
 
-def test_scrub_secrets_replaces_secrets_in_nested_values():
+def test_the_redactor_replaces_secrets_in_nested_values():
     value = {'msg': 'echo S3cret-bundle-pw and QUJDREVGRw==', 'list': ['x QUJDREVGRw== y', 3, None],
              'nested': {'reason': 'fine'}}
-    scrubbed = scrub_secrets(value, [PASSWORD, 'QUJDREVGRw==', None, ''])
+    scrubbed = redact(value, [PASSWORD, 'QUJDREVGRw==', None, ''])
     assert scrubbed == {'msg': 'echo %s and %s' % (MASK, MASK), 'list': ['x %s y' % MASK, 3, None],
                         'nested': {'reason': 'fine'}}
     assert value['msg'].startswith('echo S3cret')  # the input is left alone
 
 
-def test_scrub_secrets_masks_slices_of_the_bundle_but_not_ordinary_values(bundle):
+def test_the_redactor_masks_slices_of_the_bundle_but_not_ordinary_values(bundle):
     data, fingerprint = bundle
     encoded = encode_base64(data)
     inspection = inspect_bundle(data, PASSWORD)
     ordinary = {'certificate': inspection.certificate, 'device': '6f1c2d3e-0000-4a5b-8c9d-000000000001',
                 'reason': 'certificate corp-proxy is already installed (request 9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f)'}
-    assert scrub_secrets(ordinary, [PASSWORD, encoded]) == ordinary
+    assert redact(ordinary, [PASSWORD, encoded]) == ordinary
     echoed = 'rejected: %s... and ...%s' % (encoded[:150], encoded[-100:-60])
-    assert scrub_secrets(echoed, [encoded]) == 'rejected: %s... and ...%s' % (MASK, MASK)
-    assert fingerprint == scrub_secrets(fingerprint, [encoded])
+    assert redact(echoed, [encoded]) == 'rejected: %s... and ...%s' % (MASK, MASK)
+    assert fingerprint == redact(fingerprint, [encoded])
 
 
 # Every bundle error names the option the bundle came from (issue 8 item 12)
