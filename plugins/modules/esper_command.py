@@ -21,6 +21,12 @@ description:
     devices that differ, as one device request. When none differ, nothing is sent and the result is unchanged.
     Sending a state a device is already in can make the command fail on the device, so this check also avoids
     needless failures. O(force=true) skips the check.
+  - A device whose newest open request of the same state command (queued, for example because the device is offline)
+    has the same arguments is not sent it again; RV(skipped_devices) names that request.
+  - A device of a platform the command does not support (for example a Linux device for V(REBOOT), or an iOS device
+    for V(SET_BRIGHTNESS_SCALE)) is never sent it, even when it is in a target group; the group is then sent as its
+    other devices, and the device is listed in RV(skipped_devices) with a warning. Naming only such devices is an
+    error before anything is sent.
   - Every other command is an action (reboot, lock, install, ...). It is sent every time and reports a change,
     unless O(once=true) finds that the devices already ran it.
   - Requests with more than 1000 devices or 500 groups are split into several requests; RV(command_ids) lists them all.
@@ -218,7 +224,8 @@ options:
         type: str
       end_datetime:
         description:
-          - When the schedule ends; it must be later than O(schedule_args.start_datetime).
+          - When the schedule ends; it must be later than O(schedule_args.start_datetime) and not in the past (with
+            O(schedule_args.time_type=device), not passed in every time zone).
         type: str
       time_type:
         description:
@@ -408,8 +415,8 @@ stats:
     cancelled: 0
 skipped_devices:
   description:
-    - The target devices the command was not sent to, with the reason, for example already in the desired state
-      or already done with O(once=true).
+    - The target devices the command was not sent to, with the reason, for example already in the desired state,
+      an identical request still open, already done with O(once=true), or a platform the command does not support.
   returned: always
   type: list
   elements: dict

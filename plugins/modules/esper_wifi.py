@@ -20,6 +20,9 @@ description:
   - One call can send up to three kinds of command. They are created in this order, access points first, then
     the radio, then the lock, so that a device is never locked to its saved networks before the new ones were sent.
   - Unless O(force=true), groups are expanded to their devices, and the commands target those devices.
+  - A setting whose identical command is still open for a device (queued while it is offline) is not sent again.
+  - Devices of platforms the Wi-Fi commands do not support (they are Android only) are never sent them, even inside a
+    target group; they are listed in RV(skipped_devices) with a warning.
 author:
   - esper.mdm contributors (@esper-mdm)
 extends_documentation_fragment:
