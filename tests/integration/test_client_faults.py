@@ -155,7 +155,7 @@ def test_group_name_on_the_second_page_of_path_only_next_links_resolves(simulato
     stored = stored_command_requests(simulator)
     assert [(request['id'], request['groups']) for request in stored] == [(reboot['command_id'], [group_id])]
     listing = '/api/enterprise/%s/devicegroup/' % simulator.enterprise_id
-    pages = [record for record in simulator.requests(method='GET', path_prefix=listing)]
+    pages = list(simulator.requests(method='GET', path_prefix=listing))
     assert len(pages) >= 2 and all(record['status'] == 200 for record in pages)
     assert not any(record['path'].startswith('/api/api/') for record in simulator.requests())
 
