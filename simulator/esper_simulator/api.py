@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from .command_rules import COMMAND_NAMES, COMMAND_RULES, validate_command_args, validate_schedule
 from .command_store import ALL_STATES, StatusUpdateError
 from .fleet import ANDROID, FleetRenderer
-from .responses import ApiError, ApiResponse, content_response, error_response, family_of
+from .responses import ApiError, ApiResponse, content_response, error_response, family_of, int_param
 from .v2_devices import list_v2_devices, v2_response
 
 MAX_DEVICES_PER_REQUEST = 1000
@@ -52,23 +52,10 @@ def _csv_uuids(query, name):
     return values
 
 
-def _int_param(query, name, default, minimum=0):
-    text = query.get(name)
-    if text is None or text == '':
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ApiError(400, f'{name} must be an integer, got {text!r}')
-    if value < minimum:
-        raise ApiError(400, f'{name} must be >= {minimum}, got {value}')
-    return value
-
-
 def paginate(request, items, render):
     """A {count, next, previous, results} page of ``items`` (limit/offset of CONTRACT §1.5, limit capped at 1000)."""
-    limit = min(_int_param(request.query, 'limit', DEFAULT_PAGE_SIZE, minimum=1), MAX_PAGE_SIZE)
-    offset = _int_param(request.query, 'offset', 0)
+    limit = min(int_param(request.query, 'limit', DEFAULT_PAGE_SIZE, minimum=1), MAX_PAGE_SIZE)
+    offset = int_param(request.query, 'offset', 0)
     count = len(items)
 
     def link(new_offset):
@@ -359,7 +346,7 @@ class EsperApi:
             members = set(group.device_ids) if group else set()
             found = [device for device in found if device.id in members]
         if query.get('state'):
-            state = _int_param(query, 'state', None)
+            state = int_param(query, 'state', None)
             found = [device for device in found if device.state_code == state]
         for param, attribute in (('serial', 'serial'), ('imei', 'imei')):
             if query.get(param):

@@ -81,3 +81,17 @@ def error_response(family, status, message, headers=None):
 def content_response(content, status=200):
     """A content envelope: {"code": <HTTP status>, "message": ..., "content": ...} (the code mirrors the status, Unknown #4)."""
     return ApiResponse(status, {'code': status, 'message': HTTP_REASONS.get(status, 'Success'), 'content': content})
+
+
+def int_param(query, name, default, minimum=0):
+    """The integer query parameter name (default when absent or empty); ApiError 400 when it is not one or below minimum."""
+    text = query.get(name)
+    if text is None or text == '':
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(400, f'{name} must be an integer, got {text!r}')
+    if value < minimum:
+        raise ApiError(400, f'{name} must be >= {minimum}, got {value}')
+    return value

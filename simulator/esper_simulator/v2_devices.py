@@ -17,7 +17,7 @@ import uuid
 from urllib.parse import urlencode
 
 from .fleet import ANDROID, PLATFORM_V0
-from .responses import ApiError, ApiResponse
+from .responses import ApiError, ApiResponse, int_param
 
 V2_DEFAULT_PAGE_SIZE = 10
 V2_MAX_PAGE_SIZE = 1000
@@ -29,19 +29,6 @@ CURSOR_PREFIX = 'o:'
 def v2_response(content):
     """A v2 body: only {"content": ...}, no code or message (CONTRACT §1.2, live)."""
     return ApiResponse(200, {'content': content})
-
-
-def _int(query, name, default, minimum):
-    text = query.get(name)
-    if text is None or text == '':
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ApiError(400, f'{name} must be an integer, got {text!r}')
-    if value < minimum:
-        raise ApiError(400, f'{name} must be >= {minimum}, got {value}')
-    return value
 
 
 def _csv(query, name):
@@ -106,7 +93,7 @@ def filter_devices(fleet, query):
         wanted_tags = set(tags)
         found = [device for device in found if wanted_tags & set(device.tags)]
     if query.get('state'):
-        state = _int(query, 'state', None, 0)
+        state = int_param(query, 'state', None, 0)
         found = [device for device in found if device.state_code == state]
     if query.get('serial'):
         found = [device for device in found if device.serial == query['serial']]
@@ -120,7 +107,7 @@ def filter_devices(fleet, query):
 def list_v2_devices(request, fleet, render):
     """The body of GET /v2/devices/: an offset page {count, prev, next, results} or a cursor page."""
     query = request.query
-    limit = min(_int(query, 'limit', V2_DEFAULT_PAGE_SIZE, 1), V2_MAX_PAGE_SIZE)
+    limit = min(int_param(query, 'limit', V2_DEFAULT_PAGE_SIZE, 1), V2_MAX_PAGE_SIZE)
     found = filter_devices(fleet, query)
     count = len(found)
     cursor = query.get('cursor')
@@ -132,7 +119,7 @@ def list_v2_devices(request, fleet, render):
             'next_cursor': encode_cursor(offset + limit) if offset + limit < count else None,
             'prev_cursor': encode_cursor(max(offset - limit, 0)) if offset > 0 else None,
         })
-    offset = _int(query, 'offset', 0, 0)
+    offset = int_param(query, 'offset', 0, 0)
 
     def link(new_offset):
         params = dict(query, limit=str(limit), offset=str(new_offset))

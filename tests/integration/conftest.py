@@ -77,8 +77,10 @@ class PlaybookRun:
         return self.tasks[task_name][-1]
 
 
-def run_playbook(simulator, playbook, extra_vars=None, check=False, diff=False, verbosity=0, json_output=True):
+def run_playbook(simulator, playbook, extra_vars=None, check=False, diff=False, verbosity=0, json_output=True, env_drop=()):
     """Run tests/integration/playbooks/<playbook> against the simulator; return a PlaybookRun.
+
+    env_drop names environment variables to leave out (the ESPER_* ones are set otherwise).
 
     An absolute ``playbook`` path (such as one of the repository's playbooks/) is run as given.
     """
@@ -94,6 +96,8 @@ def run_playbook(simulator, playbook, extra_vars=None, check=False, diff=False, 
         'ESPER_API_KEY': simulator.api_key,
         'ESPER_ENTERPRISE_ID': simulator.enterprise_id,
     })
+    for name in env_drop:
+        env.pop(name, None)
     if json_output:
         env['ANSIBLE_CALLBACK_PLUGINS'] = CALLBACK_DIR
         env['ANSIBLE_STDOUT_CALLBACK'] = 'results_json'

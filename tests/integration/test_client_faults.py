@@ -10,19 +10,10 @@ and check what only they can see: the simulator's request log, the stored comman
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from ansible_collections.esper.mdm.tests.integration.conftest import (
-    CALLBACK_DIR,
-    PLAYBOOK_DIR,
-    PlaybookRun,
-    collections_root,
-    run_playbook,
-)
+from ansible_collections.esper.mdm.tests.integration.conftest import run_playbook
 from ansible_collections.esper.mdm.tests.integration.test_esper_command import (
     COMMANDS_PATH,
     assert_succeeded,
@@ -39,31 +30,6 @@ LONG_KEY = 'vaulted-key-0123456789abcdefghijklmnopqrstuvwxyz'
 def api_requests(simulator):
     """Every /api request the simulator received."""
     return simulator.requests(path_prefix='/api/')
-
-
-def run_without_environment(simulator, playbook, drop, extra_vars=None):
-    """run_playbook, but with the environment variables in drop removed (run_playbook always sets them)."""
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': collections_root(),
-        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-        'ANSIBLE_LOCALHOST_WARNING': 'false',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_CALLBACK_PLUGINS': CALLBACK_DIR,
-        'ANSIBLE_STDOUT_CALLBACK': 'results_json',
-        'ESPER_API_URL': simulator.url,
-        'ESPER_API_KEY': simulator.api_key,
-        'ESPER_ENTERPRISE_ID': simulator.enterprise_id,
-    })
-    for name in drop:
-        env.pop(name, None)
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(PLAYBOOK_DIR, playbook)]
-    if extra_vars:
-        command += ['--extra-vars', json.dumps(extra_vars)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-    return PlaybookRun(completed)
 
 
 # Item 1: a repeated command is never silently dropped
@@ -202,7 +168,7 @@ def test_api_key_ending_in_a_newline_works_and_is_never_printed(simulator, verbo
 @pytest.mark.simulator_args(*SMALL_FLEET)
 def test_missing_api_key_names_esper_api_key(simulator):
     names = online_android_names(simulator)[:1]
-    run = run_without_environment(simulator, 'faults_reboot.yml', drop=('ESPER_API_KEY',), extra_vars={'reboot_devices': names})
+    run = run_playbook(simulator, 'faults_reboot.yml', extra_vars={'reboot_devices': names}, env_drop=('ESPER_API_KEY',))
     reboot = run.result('Reboot')
     assert reboot.get('failed') is True
     assert reboot['msg'] == ('api_key is required: set the api_key option or the ESPER_API_KEY environment variable '
