@@ -9,6 +9,7 @@ and check what only they can see: the simulator's request log, the stored comman
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -185,3 +186,23 @@ def test_a_device_name_still_resolves_with_the_default_options(simulator):
     assert reboot.get('failed') is not True, reboot.get('msg')
     ids = device_ids(simulator)
     assert sorted(stored_command_requests(simulator)[0]['devices']) == sorted(ids[name] for name in names)
+
+
+# Item 8: an API error quoting the request cut short shows no slice of a secret
+
+
+@pytest.mark.simulator_args(*SMALL_FLEET)
+def test_a_400_quoting_cut_certificate_data_shows_no_slice_of_it(simulator):
+    cert_data = base64.b64encode(bytes(range(256)) * 3).decode('ascii')
+    password = 'Echoed-P12-Password-2024'
+    simulator.add_faults({'kind': 'echo_bad_request', 'method': 'POST', 'path_prefix': COMMANDS_PATH})
+    run = run_playbook(simulator, 'faults_echo_certificate.yml', verbosity=3, extra_vars={
+        'cert_device': online_android_names(simulator)[0], 'cert_data': cert_data, 'cert_password': password})
+    assert_succeeded(run)
+    install = run.result('Install the certificate')
+    # The server quoted the first 120 characters of the data: the message shows the mask in their place.
+    assert 'cert_data_base64=********' in install['msg']
+    for secret in (cert_data, password):
+        for start in range(0, len(secret) - 16):
+            assert secret[start:start + 16] not in run.output
+    assert stored_command_requests(simulator) == []
