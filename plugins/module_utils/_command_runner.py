@@ -242,9 +242,10 @@ def secret_keys_for(command):
 def protect_command_args(module, command, command_args):
     """Register the secret values of command_args with Ansible's no_log scrubbing (and the module's redactor); return them."""
     values = set(collect_secrets(command_args, secret_keys_for(command)))
-    module.no_log_values.update(values)
     if isinstance(module, EsperModule):
-        module.add_secrets(values)
+        module.add_secrets(values)  # no_log_values and the module's redactor
+    else:
+        module.no_log_values.update(values)
     return values
 
 

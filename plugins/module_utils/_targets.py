@@ -597,15 +597,6 @@ def split_by_platform(command, devices):
     return supported, skipped
 
 
-def has_unsupported_devices(command, devices):
-    """Whether any of devices (e.g. a group's members from expand_groups) runs a platform command does not support.
-
-    A group with such a member must be expanded and sent as a device list without it. Unknown platforms count as
-    supported. Makes no request.
-    """
-    return any(not is_supported(command, device) for device in devices or [])
-
-
 def group_has_unsupported_devices(client, command, group):
     """Whether the group (DeviceGroup dict or id; subgroups included) holds a device of a platform command does not support.
 

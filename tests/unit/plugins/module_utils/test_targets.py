@@ -24,7 +24,6 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     expand_groups,
     group_has_unsupported_devices,
     groups_device_count,
-    has_unsupported_devices,
     is_uuid,
     normalise_device,
     reference_problems,
@@ -660,13 +659,6 @@ def test_split_by_platform_reads_legacy_records_and_os_names():
     assert [d['id'] for d in supported] == [device_id(1), device_id(2)]       # a legacy record has no platform: kept
     assert skipped == [{'device': device_id(3), 'device_name': 'y',
                         'reason': 'COLLECT_LOGS is not supported on APPLE devices (supported: LINUX)'}]
-
-
-def test_has_unsupported_devices():
-    assert has_unsupported_devices('REBOOT', MIXED) is True
-    assert has_unsupported_devices('REBOOT', MIXED[:3]) is False
-    assert has_unsupported_devices('LOCK', [{'id': device_id(1)}]) is False
-    assert has_unsupported_devices('LOCK', []) is False
 
 
 def test_group_has_unsupported_devices_asks_for_a_count_of_the_unsupported_platforms():
