@@ -10,6 +10,7 @@ import re
 import uuid
 from urllib.parse import urlencode
 
+from .apps import AppApi
 from .command_rules import COMMAND_NAMES, COMMAND_RULES, validate_command_args, validate_schedule
 from .command_store import ALL_STATES, StatusUpdateError
 from .fleet import ANDROID, FleetRenderer
@@ -92,6 +93,8 @@ class EsperApi:
             (re.compile(r'^/api/v2/devices/$'), {'GET': self.list_v2_devices}),
             (re.compile(r'^/api/v2/devices/(?P<device_id>[^/]+)/?$'), {'GET': self.get_v2_device}),
         ]
+        # Android apps: catalogues, upload, device apps (CONTRACT §11, apps.py).
+        self.routes.extend(AppApi(self, paginate).routes())
 
     # ---- dispatch
 

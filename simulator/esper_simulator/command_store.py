@@ -148,11 +148,13 @@ class CommandStore:
     def _execute(self, status, when):
         request = status.request
         device = self.fleet.devices_by_id[status.device_id]
-        reason = status.forced_failure or failure_reason(device, request.command, request.command_args, self.settings.fail_same_value)
+        reason = status.forced_failure or failure_reason(device, request.command, request.command_args, self.settings.fail_same_value,
+                                                         fleet=self.fleet)
         if reason:
             self._finish(status, FAILURE, reason, when)
         else:
-            self._finish(status, SUCCESS, apply_success(device, request.command, request.command_args, iso_timestamp(when)), when)
+            self._finish(status, SUCCESS, apply_success(device, request.command, request.command_args, iso_timestamp(when),
+                                                        fleet=self.fleet), when)
 
     def device_came_online(self, device, now):
         """Start the IMMEDIATE statuses that waited in Queued while the device was offline."""

@@ -54,11 +54,17 @@ def platform_problem(device, command):
     return None
 
 
-def failure_reason(device, command, command_args, fail_same_value):
+# Commands whose effect is on the device's apps (apps.py, CONTRACT §11.7).
+APP_COMMANDS = ('INSTALL', 'UNINSTALL')
+
+
+def failure_reason(device, command, command_args, fail_same_value, fleet=None):
     """The reason the device reports Command Failure for this command right now, or None when it succeeds."""
     problem = platform_problem(device, command)
     if problem:
         return problem
+    if command in APP_COMMANDS and fleet is not None:
+        return fleet.apps.failure_reason(device, command, command_args)
     if command == 'INSTALL_CERTIFICATE' and device.platform == ANDROID and (device.api_level or 0) < MIN_CERTIFICATE_API_LEVEL:
         return f'INSTALL_CERTIFICATE needs Android 9 (API level 28) or later; the device has API level {device.api_level}'
     if command == 'WIPE' and device.platform == WINDOWS and command_args.get('is_factory_reset') is None:
@@ -71,8 +77,10 @@ def failure_reason(device, command, command_args, fail_same_value):
     return None
 
 
-def apply_success(device, command, command_args, when):
+def apply_success(device, command, command_args, when, fleet=None):
     """Change the device's reported values as a successful ``command`` would; returns the success reason."""
+    if command in APP_COMMANDS and fleet is not None:
+        return fleet.apps.apply(device, command, command_args, when)
     if command == 'ADD_WIFI_AP':
         added = access_points_of(command_args['wifi_access_points'])
         new_ssids = {access_point_ssid(entry) for entry in added}

@@ -136,7 +136,16 @@ class Fleet:
         self.groups = []
         self.groups_by_id = {}
         self.groups_by_name = {}
+        self._apps = None
         self._build(options)
+
+    @property
+    def apps(self):
+        """The app catalogue and each device's apps (apps.py), made on first use: building the fleet costs nothing for them."""
+        if self._apps is None:
+            from .apps import AppWorld  # apps.py imports this module
+            self._apps = AppWorld(self)
+        return self._apps
 
     def _build(self, options):
         device_rng = random.Random(f'esper-sim-devices-{options.seed}')
