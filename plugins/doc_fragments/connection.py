@@ -58,10 +58,12 @@ options:
       - A CA bundle file (or a directory of certificates) to validate the server certificate against, instead of the system's.
       - It must exist and be readable; otherwise the module fails before any request.
       - Ignored when O(validate_certs=false).
+      - If not set, the value of the E(ESPER_CA_PATH) environment variable is used.
     type: path
   timeout:
     description:
       - How many seconds to wait for each HTTP request to connect and to answer.
+      - If not set, the value of the E(ESPER_TIMEOUT) environment variable is used.
     type: int
     default: 30
   max_retries:
@@ -70,6 +72,7 @@ options:
         a connection error or a time-out (and HTTP 500 on a read), with a growing, jittered delay between tries
         (at most 60 seconds).
       - V(0) makes one attempt only. Each retry is reported as a warning.
+      - If not set, the value of the E(ESPER_MAX_RETRIES) environment variable is used.
       - A command request is never sent twice. After a read time-out, a connection lost after sending, or HTTP 502,
         503 or 504, the module only looks for the request it may have created (for about 30 seconds) and fails saying
         it may or may not have been created if none shows up. After HTTP 500 it is sent again only when the

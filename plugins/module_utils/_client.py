@@ -153,9 +153,9 @@ def connection_argument_spec():
         api_url=dict(type='str', fallback=(env_fallback, ['ESPER_API_URL'])),
         enterprise_id=dict(type='str', fallback=(env_fallback, ['ESPER_ENTERPRISE_ID'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['ESPER_VALIDATE_CERTS'])),
-        ca_path=dict(type='path'),
-        timeout=dict(type='int', default=30),
-        max_retries=dict(type='int', default=5),
+        ca_path=dict(type='path', fallback=(env_fallback, ['ESPER_CA_PATH'])),
+        timeout=dict(type='int', default=30, fallback=(env_fallback, ['ESPER_TIMEOUT'])),
+        max_retries=dict(type='int', default=5, fallback=(env_fallback, ['ESPER_MAX_RETRIES'])),
     )
 
 
@@ -265,20 +265,21 @@ def choose_base_url(params, warn):
     return chosen
 
 
-def client_from_module(module):
-    """Build the EsperClient from a module's connection options; fail the module on bad options.
+def client_from_options(params, warn=None, user_agent=None):
+    """Build the EsperClient from connection options (a dict with the keys of connection_argument_spec()).
 
-    Fails (before any request) when requests is missing, api_key is missing or blank, neither tenant
-    nor api_url is set, on a malformed tenant, api_url or enterprise_id, on a ca_path that cannot be
-    read, or on a negative timeout or max_retries. Warns when tenant and api_url are both set.
+    The one place the options become a client, used by client_from_module() and by the inventory plugin, which
+    has no AnsibleModule. Raises EsperConfigError (before any request) when requests is missing, api_key is missing
+    or blank, neither tenant nor api_url is set, on a malformed tenant, api_url or enterprise_id, on a ca_path that
+    cannot be read, or on a non-positive timeout or negative max_retries; its text never holds the key. Warns
+    (through warn) when tenant and api_url are both set.
     """
+    warn = warn or (lambda message: None)
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
-    client = None
+        raise EsperConfigError(missing_required_lib('requests'))
     try:
         api_key = check_api_key(params.get('api_key'))
-        base_url = choose_base_url(params, module.warn)
+        base_url = choose_base_url(params, warn)
         timeout = params.get('timeout')
         if timeout is None:
             timeout = 30
@@ -290,7 +291,7 @@ def client_from_module(module):
         if max_retries < 0:
             raise EsperConfigError('max_retries must be 0 or more, got %s' % max_retries)
         validate_certs = params.get('validate_certs')
-        client = EsperClient(
+        return EsperClient(
             base_url,
             api_key,
             enterprise_id=params.get('enterprise_id') or None,
@@ -298,12 +299,22 @@ def client_from_module(module):
             ca_path=params.get('ca_path'),
             timeout=timeout,
             max_retries=max_retries,
-            warn=module.warn,
-            user_agent='%s ansible/%s' % (DEFAULT_USER_AGENT, ANSIBLE_VERSION),
+            warn=warn,
+            user_agent=user_agent or '%s ansible/%s' % (DEFAULT_USER_AGENT, ANSIBLE_VERSION),
         )
     except EsperConfigError as exc:
-        module.fail_json(msg=scrub_text(str(exc), [params.get('api_key')]))
-    return client
+        raise EsperConfigError(scrub_text(exc.message, [params.get('api_key')])) from None
+
+
+def client_from_module(module):
+    """Build the EsperClient from a module's connection options (client_from_options); fail the module on bad options."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    try:
+        return client_from_options(module.params, module.warn)
+    except EsperConfigError as exc:
+        module.fail_json(msg=str(exc))
+    return None
 
 
 def parse_iso8601(value):
@@ -482,7 +493,7 @@ class EsperClient(object):
                                    'or the ESPER_ENTERPRISE_ID environment variable' % suffix.lstrip('/'))
         return 'enterprise/%s/%s' % (check_enterprise_id(self.enterprise_id), suffix.lstrip('/'))
 
-    def request(self, method, path, params=None, json=None):
+    def request(self, method, path, params=None, json=None, files=None):
         """Send one API call and return the unwrapped content.
 
         Retries 429, 502/503/504 and transport errors (and 500 on a GET, which is safe to repeat).
@@ -495,7 +506,7 @@ class EsperClient(object):
         secrets = self._secrets(json)
         retries = 0
         while True:
-            response, failure = self._attempt(method, url, display, params, json, secrets)
+            response, failure = self._attempt(method, url, display, params, json, secrets, files=files)
             if failure is None:
                 result = self._content(method, display, response, secrets)
                 if method == 'GET':
@@ -509,6 +520,15 @@ class EsperClient(object):
     def get(self, path, params=None):
         """GET path and return the unwrapped content."""
         return self.request('GET', path, params=params)
+
+    def upload(self, path, field, filename, fileobj, content_type='application/octet-stream'):
+        """POST one file as multipart/form-data (field: the form field) and return the unwrapped content.
+
+        No JSON Content-Type is sent (requests sets the multipart one, §11.4). fileobj is rewound before each
+        attempt; retries are those of any POST (429, 502/503/504, failures before sending): only for uploads
+        whose repetition is harmless (Esper refuses a second copy of an app version).
+        """
+        return self.request('POST', path, files={field: (filename, fileobj, content_type)})
 
     def paginate(self, path, params=None, page_size=500, limit=None):
         """Every item of every page of a list endpoint (either envelope family), in order.
@@ -667,14 +687,19 @@ class EsperClient(object):
             self.warn('Esper API: validate_certs is false: the TLS certificate of %s is not checked, so the API key '
                       'could be sent to whoever answers for that host' % urlsplit(self.base_url).netloc)
 
-    def _attempt(self, method, url, display, params, json, secrets):
+    def _attempt(self, method, url, display, params, json, secrets, files=None):
         """Make one request. Returns (response, None) for a final response, (None, failure) for a
         retryable one; raises EsperTransportError for transport errors that retrying cannot fix."""
         self._warn_insecure_once()
         failure = None
+        extra = {}
+        if files:
+            for dummy, fileobj, dummy_type in files.values():
+                fileobj.seek(0)  # a retry sends the whole file again
+            extra['files'] = files
         try:
             response = self.session.request(method, url, params=params, json=json, headers=self._headers(json is not None),
-                                            timeout=self.timeout, verify=self._verify())
+                                            timeout=self.timeout, verify=self._verify(), **extra)
         except OSError as exc:  # requests' exceptions derive from IOError
             # Only text leaves this block: requests' exceptions hold the prepared request and its headers.
             failure = self._transport_failure(method, display, exc, secrets)

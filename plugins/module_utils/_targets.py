@@ -356,14 +356,26 @@ def resolve_devices(client, refs):
 def resolve_groups(client, refs):
     """Resolve group references (UUIDs or exact names) to DeviceGroup dicts, in input order without repeats.
 
-    One paginated listing of the enterprise's groups serves every reference. Raises TargetError naming every
-    reference that is unknown or ambiguous.
+    One paginated listing of the enterprise's groups serves every reference (match_groups). Raises TargetError
+    naming every reference that is unknown or ambiguous.
     """
     refs = _unique_refs(refs)
     if not refs:
         return []
     listing = client.paginate(client.enterprise_path('devicegroup/'), page_size=LISTING_PAGE_SIZE)
-    listing = [group for group in listing if isinstance(group, dict)]
+    return match_groups(listing, refs)
+
+
+def match_groups(listing, refs, kind='group'):
+    """The DeviceGroup dicts of listing that refs name, in input order without repeats; makes no request.
+
+    A reference is a UUID, an exact name, or (when no name matches) an exact path such as
+    ``All devices/Retail/Store-017``: names are not unique in nested groups (CONTRACT §12.1), so a name shared by
+    several groups is an error that lists their paths. Raises TargetError naming every reference that is unknown
+    or ambiguous, with similar names for unknown ones; kind names the references in those messages.
+    """
+    refs = _unique_refs(refs)
+    listing = [group for group in listing or [] if isinstance(group, dict)]
     by_id = _index_by_id(listing)
     all_names = _unique_refs([group.get('name') for group in listing if group.get('name')])
     problems = []
@@ -373,15 +385,17 @@ def resolve_groups(client, refs):
         if is_uuid(ref):
             group = by_id.get(ref.lower())
             if group is None:
-                problems.append('group %s not found in enterprise' % ref)
+                problems.append('%s %s not found in enterprise' % (kind, ref))
             else:
                 _append_unique(resolved, seen_ids, group)
             continue
         if not ref.strip():
-            problems.append('empty group reference')
+            problems.append('empty %s reference' % kind)
             continue
         matches = [group for group in listing if group.get('name') == ref]
-        problem = _name_problem('group', ref, matches, all_names, _describe_group)
+        if not matches and '/' in ref:
+            matches = [group for group in listing if group.get('path') == ref]
+        problem = _name_problem(kind, ref, matches, all_names, _describe_group)
         if problem:
             problems.append(problem)
         else:
