@@ -331,6 +331,35 @@ COMMANDS = dict((spec.name, spec) for spec in _COMMAND_LIST)
 COMMAND_NAMES = sorted(COMMANDS)
 STATE_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.state is not None)
 
+# Commands that destroy data or lock people out: they need max_devices (the rollout guard), and their groups are always
+# expanded so the count is known before anything is sent. name -> (condition, why); condition None means always, or
+# (arg, value): only when command_args[arg] == value. Considered and NOT marked: CLEAR_PASSCODE (it removes the
+# passcode of an iOS device: nothing is erased and nobody is locked out; the user sets a new one), LOCK (the screen
+# locks; the user's own passcode opens it), UNINSTALL_CERTIFICATE (the alias can be installed again remotely).
+DESTRUCTIVE_COMMANDS = {
+    'WIPE': (None, 'it erases the device (factory reset) or unenrolls it; neither can be undone remotely'),
+    'RESET_LOCKSCREEN_PASSWORD': (None, "it replaces the lock-screen password the device's users know, locking them out"),
+    'CLEAR_APP_DATA': (None, "it deletes the app's data on the device"),
+    'UNINSTALL': (None, 'it removes the app and its data from the device'),
+    'APPLE_APP_UNINSTALL': (None, 'it removes the app and its data from the device'),
+    'REMOVE_PROFILE': (None, 'a configuration profile can carry the Wi-Fi, VPN and certificates the device needs to reach '
+                             'its network and Esper; without them it may be reachable only by hand'),
+    'SET_DEVICE_LOCKDOWN_STATE': (('state', 'LOCKED'), 'state LOCKED locks everyone out of the device until it is released'),
+}
+
+
+def destructive_reason(command, command_args=None):
+    """Why command (with these command_args) destroys data or locks people out, or None when it does not."""
+    entry = DESTRUCTIVE_COMMANDS.get(command)
+    if entry is None:
+        return None
+    condition, reason = entry
+    if condition is not None:
+        arg, value = condition
+        if not isinstance(command_args, dict) or command_args.get(arg) != value:
+            return None
+    return reason
+
 
 # How a secret string that fails a pattern or check is described: its value is never shown.
 SECRET_MISFIT = 'a string that does not fit (not shown: it is a secret)'

@@ -18,10 +18,21 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS, secret_arg_names
+from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS, destructive_reason, secret_arg_names
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperApiError, client_from_module
 from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, is_success, latest_statuses, same_request_filter
 from ansible_collections.esper.mdm.plugins.module_utils._masking import SECRET_KEYS, collect_secrets, mask_secrets, redact, scrub_text
+from ansible_collections.esper.mdm.plugins.module_utils._rollout import (
+    RolloutError,
+    destructive_problems,
+    guard_problem,
+    over_budget,
+    rollout_problems,
+    split_into_waves,
+    stop_message,
+    waves_diff,
+    within_budget_warning,
+)
 from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     SubmissionError,
     build_requests,
@@ -97,7 +108,8 @@ class EsperModule(AnsibleModule):
         super(EsperModule, self).exit_json(**self.redact(kwargs))
 
 
-def run_command_module(argument_spec, plan, input_problems=None, prepare=None, send_options=None, report=None, **module_kwargs):
+def run_command_module(argument_spec, plan, input_problems=None, prepare=None, send_options=None, report=None,
+                       commands=None, **module_kwargs):
     """The whole run of a command-sending module; ends in exit_json or fail_json.
 
     plan(module, client) -> list of CommandPlan: whom to send what (the module's own logic).
@@ -105,12 +117,20 @@ def run_command_module(argument_spec, plan, input_problems=None, prepare=None, s
     prepare(module): work before the client exists (reading a local file); may fail the module or add secrets.
     send_options(params) -> dict of run_plans' schedule, schedule_args and alias (default: sent now, no alias).
     report(module, result): adds the module's own keys to, or drops keys from, the result.
+    commands(params) -> [(command, command_args)] the run may send, when the options tell: a destructive one without
+    max_devices is then refused before any request (otherwise after planning, still before any write).
+    The options of _rollout.rollout_argument_spec() (rollout, max_devices), when the module has them, are checked
+    with the other input problems and passed to run_plans.
     Every message, warning and result leaves through the EsperModule, so no registered secret (nor a slice of one)
     reaches them.
     """
     module = EsperModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
     params = module.params
     problems = list(input_problems(params)) if input_problems else []
+    options = send_options(params) if send_options and not problems else {}
+    problems.extend(rollout_problems(params, options.get('schedule', 'IMMEDIATE')))
+    if commands and not problems:
+        problems.extend(destructive_problems(commands(params), params.get('max_devices')))
     if problems:
         module.fail_json(msg='; '.join(problems), problems=problems)
     if prepare:
@@ -119,8 +139,8 @@ def run_command_module(argument_spec, plan, input_problems=None, prepare=None, s
     try:
         plans = plan(module, client)
         result = run_plans(module, client, plans, wait=params['wait'], wait_timeout=params['wait_timeout'],
-                           **(send_options(params) if send_options else {}))
-    except TargetError as error:
+                           rollout=params.get('rollout'), max_devices=params.get('max_devices'), **options)
+    except (TargetError, RolloutError) as error:
         module.fail_json(msg=str(error), problems=error.problems)
     except EsperApiError as error:
         module.fail_json(msg=str(error))
@@ -274,7 +294,7 @@ def _open_as_failed(open_devices, wait_timeout):
 
 
 def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, alias=None,
-              wait=True, wait_timeout=300):
+              wait=True, wait_timeout=300, rollout=None, max_devices=None):
     """Send every plan that has targets (nothing in check mode), optionally wait, and build the result.
 
     Result keys: changed, command_id, command_ids, commands (per sent plan: command, command_id,
@@ -283,8 +303,183 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
     device failed, the wait timed out or a POST failed after earlier requests were created; the module
     then calls ``module.fail_json(msg=result.pop('failure_message'), **result)``.
     An error before any request was created is raised as is (EsperApiError).
+
+    rollout ({waves, max_fail_percentage, pause_seconds}) sends the devices in waves (see run_waves) and adds the
+    result keys waves and unsent_devices; max_devices refuses, before any write, to send to more devices. With either,
+    or with a destructive command, groups are expanded and sent as devices, so the count is known (RolloutError
+    carries the guard's problems).
     """
-    result = {
+    plans = list(plans)
+    _check_destructive(plans, max_devices)
+    if rollout is not None or max_devices is not None or _any_destructive(plans):
+        plans = as_device_plans(module, client, plans)
+    order, names = rollout_order(plans)
+    problem = guard_problem(len(order), max_devices, _sending_commands(plans))
+    if problem:
+        raise RolloutError([problem])
+    options = dict(schedule=schedule, schedule_args=schedule_args, alias=alias, wait=wait, wait_timeout=wait_timeout)
+    if rollout is not None:
+        result = run_waves(module, client, plans, order, names, rollout, **options)
+    else:
+        result, problems, dummy = _run_batch(module, client, plans, **options)
+        if problems:
+            result['failure_message'] = '; '.join(text for text, dummy in problems)
+    if getattr(module, '_diff', False):
+        diff = _merge_diffs([plan.diff for plan in plans if plan.diff])
+        if rollout is not None and result.get('waves'):
+            diff = [entry for entry in (diff, waves_diff(result['waves'], names)) if entry is not None]
+        if diff is not None:
+            result['diff'] = diff
+    return result
+
+
+def _sending_commands(plans):
+    commands = []
+    for plan in plans:
+        if plan.sends and plan.command not in commands:
+            commands.append(plan.command)
+    return commands
+
+
+def _any_destructive(plans):
+    return any(plan.sends and destructive_reason(plan.command, plan.command_args) for plan in plans)
+
+
+def _check_destructive(plans, max_devices):
+    """RolloutError before any write when a plan sends a destructive command and max_devices is not given.
+
+    Modules that pass commands= to run_command_module are checked before any request; this catches every other one.
+    """
+    problems = destructive_problems([(plan.command, plan.command_args) for plan in plans if plan.sends], max_devices)
+    if problems:
+        raise RolloutError(problems)
+
+
+def as_device_plans(module, client, plans):
+    """The plans with their groups expanded to member devices (each group listed once), sent as DEVICE requests.
+
+    Members follow the plan's devices group by group in the order given, in listing order, each device once; a
+    member whose platform the command lacks is skipped (with a warning), as supported_devices does.
+    """
+    members = {}
+    for plan in plans:
+        if not plan.groups:
+            continue
+        missing = [group for group in plan.groups if group not in members]
+        if missing:
+            members.update(expand_groups(client, missing))
+        seen = set(plan.devices)
+        reached = []
+        for group in plan.groups:
+            for device in members.get(group, []):
+                if device.get('id') not in seen:
+                    seen.add(device.get('id'))
+                    reached.append(device)
+        supported, skipped = split_by_platform(plan.command, reached)
+        warn_not_sent(module, plan.command, skipped)
+        known = set(entry.get('device') for entry in plan.skipped_devices)
+        plan.skipped_devices.extend(entry for entry in skipped if entry.get('device') not in known)
+        for device in supported:
+            plan.device_names.setdefault(device['id'], device_label(device))
+        plan.devices = plan.devices + [device['id'] for device in supported]
+        plan.groups = []
+        if plan.command_type in ('GROUP', 'DYNAMIC'):
+            plan.command_type = None
+        plan.expected_total = len(plan.devices) or None
+    return plans
+
+
+def rollout_order(plans):
+    """(device ids every plan sends to, in rollout order; id -> name).
+
+    The order is the target order the modules keep in each plan's device_names (listed devices first, then each
+    group's members), then any device only a plan's devices list holds; each device once, at its first place.
+    """
+    sending = set()
+    for plan in plans:
+        sending.update(plan.devices)
+    order = []
+    names = {}
+    seen = set()
+    for plan in plans:
+        for device in list(plan.device_names) + plan.devices:
+            if device in sending and device not in seen:
+                seen.add(device)
+                order.append(device)
+            if device in plan.device_names:
+                names.setdefault(device, plan.device_names[device])
+    return order, names
+
+
+def _wave_plans(plans, wave_devices, first):
+    """Each plan cut down to the devices of one wave (DEVICE requests); skipped devices ride on the first wave."""
+    wave_set = set(wave_devices)
+    cut = []
+    for plan in plans:
+        devices = [device for device in plan.devices if device in wave_set]
+        cut.append(CommandPlan(plan.command, plan.command_args, devices, [], command_type=None,
+                               skipped_devices=plan.skipped_devices if first else [],
+                               expected_total=len(devices) or None, device_names=plan.device_names))
+    return cut
+
+
+def run_waves(module, client, plans, order, names, rollout, schedule='IMMEDIATE', schedule_args=None, alias=None,
+              wait=True, wait_timeout=300):
+    """Send the plans' devices wave by wave, each wave after the previous one finished, within one failure budget.
+
+    A wave's devices that end in Failure, TimeOut or Cancelled, or are still open when its wait (wait_timeout, per
+    wave) ends, count as failed; over max_fail_percentage of every device sent so far, no later wave is sent and the
+    result carries failure_message. A POST or progress error stops the rollout too. Check mode lists every wave.
+    """
+    max_fail = rollout.get('max_fail_percentage') or 0
+    pause = rollout.get('pause_seconds') or 0
+    waves = split_into_waves(order, rollout['waves'])
+    result = _empty_result()
+    result['waves'] = []
+    result['unsent_devices'] = []
+    sent = 0
+    failed_ids = []
+    failed_entries = []
+    stop = None
+    for index, wave_devices in enumerate(waves):
+        if index and pause and not module.check_mode:
+            client.sleep(pause)
+        batch, problems, sent_ids = _run_batch(module, client, _wave_plans(plans, wave_devices, index == 0),
+                                               schedule=schedule, schedule_args=schedule_args, alias=alias,
+                                               wait=wait, wait_timeout=wait_timeout, raise_first_error=not result['command_ids'])
+        _add_batch(result, batch)
+        wave_failed = []
+        for entry in batch['failed_devices']:
+            if entry.get('device') not in failed_ids:
+                failed_ids.append(entry.get('device'))
+                wave_failed.append(entry)
+        failed_entries.extend(wave_failed)
+        result['waves'].append({
+            'wave': index + 1, 'device_count': len(wave_devices), 'devices': list(wave_devices),
+            'command_ids': [command_id for entry in batch['commands'] for command_id in entry['command_ids']],
+            'stats': batch['stats'], 'failed_devices': wave_failed, 'sent': bool(sent_ids),
+        })
+        if module.check_mode:
+            continue
+        sent += len(set(wave_devices) & sent_ids)
+        unsent = [device for device in wave_devices if device not in sent_ids] + [
+            device for later in waves[index + 1:] for device in later]
+        hard = [text for text, is_hard in problems if is_hard]
+        if hard:
+            stop = 'rollout stopped in wave %d of %d: %s' % (index + 1, len(waves), '; '.join(hard))
+        elif over_budget(len(failed_ids), sent, max_fail):
+            stop = stop_message(index + 1, len(waves), len(failed_ids), sent, max_fail, failed_entries, len(unsent))
+        if stop:
+            result['unsent_devices'] = [{'device': device, 'device_name': names.get(device, device)} for device in unsent]
+            result['failure_message'] = stop
+            break
+    if failed_entries and not stop:
+        module.warn(within_budget_warning(len(failed_ids), sent, max_fail, failed_entries))
+    return result
+
+
+def _empty_result():
+    return {
         'changed': False,
         'command_id': None,
         'command_ids': [],
@@ -295,9 +490,34 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
         'failed_devices': [],
         'timed_out': False,
     }
+
+
+def _add_batch(result, batch):
+    """Fold one wave's result into the rollout's."""
+    result['changed'] = result['changed'] or batch['changed']
+    result['command_ids'].extend(batch['command_ids'])
+    result['command_id'] = result['command_ids'][0] if result['command_ids'] else None
+    result['commands'].extend(batch['commands'])
+    if result['request'] is None:
+        result['request'] = batch['request']
+    result['stats'] = sum_stats([result['stats'], batch['stats']])
+    result['skipped_devices'].extend(batch['skipped_devices'])
+    result['failed_devices'].extend(batch['failed_devices'])
+    result['timed_out'] = result['timed_out'] or batch['timed_out']
+
+
+def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, alias=None, wait=True, wait_timeout=300,
+               raise_first_error=True):
+    """Send plans at once and wait for them: (result, problems [(text, hard)], ids of the devices sent requests).
+
+    hard problems are POST and progress-read errors; the others describe devices that did not succeed. An error of
+    the first POST is raised as is when raise_first_error (nothing was created), else it is a hard problem.
+    """
+    result = _empty_result()
     secrets = set()
     problems = []
     sent = []
+    sent_ids = set()
     scheduled_is_final = (schedule or 'IMMEDIATE') != 'IMMEDIATE'
 
     for plan in plans:
@@ -321,13 +541,15 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
             created = submit_requests(client, bodies)
         except SubmissionError as partial:
             created = partial.created
-            problems.append('%s: %d of %d requests were created before this error: %s'
-                            % (plan.command, len(created), len(bodies), scrub_text(partial.error, secrets)))
+            problems.append(('%s: %d of %d requests were created before this error: %s'
+                             % (plan.command, len(created), len(bodies), scrub_text(partial.error, secrets)), True))
         except EsperApiError as error:
-            if not result['command_ids']:
+            if not result['command_ids'] and raise_first_error:
                 raise
             created = []
-            problems.append('%s: not sent: %s' % (plan.command, scrub_text(error, secrets)))
+            problems.append(('%s: not sent: %s' % (plan.command, scrub_text(error, secrets)), True))
+        for body in bodies[:len(created)]:
+            sent_ids.update(body.get('devices') or [])
         entry['command_ids'] = [request.get('id') for request in created]
         entry['command_id'] = entry['command_ids'][0] if entry['command_ids'] else None
         result['command_ids'].extend(entry['command_ids'])
@@ -352,7 +574,7 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
             message = 'could not read the progress of %s (%s): %s' % (
                 plan.command, ', '.join(entry['command_ids']), scrub_text(error, secrets))
             if wait:
-                problems.append(message)
+                problems.append((message, True))
             else:
                 module.warn(message)
             continue
@@ -364,16 +586,11 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
         result['timed_out'] = result['timed_out'] or outcome.timed_out
         message = describe_outcome(outcome, wait_timeout, scheduled_is_final=scheduled_is_final)
         if message:
-            problems.append('%s: %s' % (plan.command, message) if several else message)
+            problems.append(('%s: %s' % (plan.command, message) if several else message, False))
 
     result['stats'] = sum_stats([entry['stats'] for entry in result['commands']])
-    if getattr(module, '_diff', False):
-        diff = _merge_diffs([plan.diff for plan in plans if plan.diff])
-        if diff is not None:
-            result['diff'] = diff
-    if problems:
-        result['failure_message'] = scrub_text('; '.join(problems), secrets)
-    return result
+    problems = [(scrub_text(text, secrets), hard) for text, hard in problems]
+    return result, problems, sent_ids
 
 
 def exclude_already_run(client, command, command_args, device_ids, device_names=None):

@@ -31,11 +31,14 @@ description:
     unless O(once=true) finds that the devices already ran it.
   - Requests with more than 1000 devices or 500 groups are split into several requests; RV(command_ids) lists them all.
   - A command request whose HTTP response is lost is never sent twice; the request it created is found and used.
+  - O(rollout) sends the command in waves of devices with one failure budget, and O(max_devices) caps how many devices
+    the task may reach. Destructive commands (V(WIPE) and the others listed under O(max_devices)) need O(max_devices).
 author:
   - esper.mdm contributors (@esper-mdm)
 extends_documentation_fragment:
   - esper.mdm.connection
   - esper.mdm.targets
+  - esper.mdm.rollout
   - esper.mdm.attributes
   - esper.mdm.attributes.idempotent
 attributes:
@@ -44,12 +47,14 @@ attributes:
     details:
       - Nothing is sent. State commands still read each device's current value, so C(changed) and
         RV(request) show exactly what would be sent.
+      - With O(rollout), RV(waves) lists the waves that would be sent.
   diff_mode:
     support: full
     details:
       - For state commands, the diff shows each device that would change, with its current value before and the
         desired value after.
       - For actions, the diff shows the command, its arguments (secrets masked) and the targets it is sent to.
+      - With O(rollout), a second diff lists the devices of each wave.
   idempotent:
     support: partial
     details:
@@ -252,6 +257,8 @@ options:
         (same O(command) and O(command_args)), as found in Esper's command history.
       - A re-run of a job that stopped half-way then finishes the rest instead of repeating it.
       - Groups are expanded to their devices, and the request is a V(DEVICE) request.
+      - With O(rollout), a re-run with O(once=true) after a stopped rollout sends the devices that were not sent, and
+        those that failed, and skips every device that succeeded.
     type: bool
     default: false
 notes:
@@ -334,6 +341,33 @@ EXAMPLES = r'''
       new_lockscreen_password: "{{ vault_lockscreen_password }}"
     devices:
       - kiosk-0003
+    max_devices: 1
+
+- name: Install an app on two canaries, then a quarter of the fleet at a time; stop when over 5% fail
+  esper.mdm.esper_command:
+    command: INSTALL
+    command_args:
+      app_version: 0c7bd83a-6a5f-4b0e-8a53-3f2f0b1e9d11
+    devices:
+      - kiosk-canary-1
+      - kiosk-canary-2
+    groups:
+      - All-Stores
+    once: true
+    rollout:
+      waves: [2, '25%']
+      max_fail_percentage: 5
+      pause_seconds: 300
+    wait_timeout: 900
+
+- name: Wipe the devices of a returned batch; refuse if the group holds more than 10
+  esper.mdm.esper_command:
+    command: WIPE
+    command_args:
+      is_factory_reset: true
+    groups:
+      - Returned-2025-05
+    max_devices: 10
 '''
 
 RETURN = r'''
@@ -459,6 +493,64 @@ timed_out:
   returned: always
   type: bool
   sample: false
+waves:
+  description:
+    - With O(rollout), one entry per wave, in order; the waves sent (and, in check mode, every wave that would be sent).
+    - A stopped rollout lists the waves sent up to the one that crossed the budget.
+  returned: when O(rollout) is given
+  type: list
+  elements: dict
+  contains:
+    wave:
+      description: The wave's number, from 1.
+      type: int
+    device_count:
+      description: How many devices the wave holds.
+      type: int
+    devices:
+      description: The ids of the wave's devices, in rollout order.
+      type: list
+      elements: str
+    command_ids:
+      description: The command requests sent to the wave.
+      type: list
+      elements: str
+    stats:
+      description: The wave's device counts per state, as in RV(stats).
+      type: dict
+    failed_devices:
+      description: The wave's failed devices, as in RV(failed_devices).
+      type: list
+      elements: dict
+    sent:
+      description: Whether the wave was sent (false in check mode).
+      type: bool
+  sample:
+    - wave: 1
+      device_count: 1
+      devices: [6f1c2d3e-0000-4a5b-8c9d-000000000001]
+      command_ids: [9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f]
+      stats: {total: 1, queued: 0, initiated: 0, acknowledged: 0, in_progress: 0, scheduled: 0, success: 1, failure: 0,
+              timeout: 0, cancelled: 0}
+      failed_devices: []
+      sent: true
+unsent_devices:
+  description:
+    - With O(rollout), the devices that needed the command but were not sent it because the rollout stopped; empty
+      when every wave was sent.
+  returned: when O(rollout) is given
+  type: list
+  elements: dict
+  contains:
+    device:
+      description: The device id.
+      type: str
+    device_name:
+      description: The device name, when known.
+      type: str
+  sample:
+    - device: 6f1c2d3e-0000-4a5b-8c9d-000000000042
+      device_name: kiosk-0042
 '''
 
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import (
@@ -490,6 +582,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     target_problems,
     with_timezones,
 )
+from ansible_collections.esper.mdm.plugins.module_utils._rollout import expands_groups, rollout_argument_spec
 
 
 def argument_spec():
@@ -513,6 +606,7 @@ def argument_spec():
         once=dict(type='bool', default=False),
     )
     spec.update(target_argument_spec())
+    spec.update(rollout_argument_spec())
     return spec
 
 
@@ -537,7 +631,7 @@ def plan_command(module, client):
     groups = resolve_groups(client, params['groups'])
     state_spec = COMMANDS[command].state
     check_state = state_spec is not None and not params['force']
-    if not check_state and not params['once']:
+    if not check_state and not params['once'] and not expands_groups(params):
         sent_devices, sent_groups, skipped = supported_targets(module, client, command, devices, groups)
         # A group expanded for the platform check goes as devices, so a requested GROUP type no longer fits.
         command_type = params['command_type'] if len(sent_groups) == len(groups) else None
@@ -546,7 +640,8 @@ def plan_command(module, client):
         plan.skipped_devices = skipped
         return [plan]
 
-    # Both checks are per device, so groups become their member devices and the request a DEVICE request.
+    # Both checks are per device, and a rollout or max_devices counts devices, so groups become their member devices
+    # (in target order: listed devices, then each group's members) and the request a DEVICE request.
     reached, skipped = supported_devices(module, [command], target_devices(client, devices, groups))
     if check_state and state_spec.source == 'device':
         reached = with_timezones(client, reached)  # the current value is a legacy DeviceInfo field v2 lacks
@@ -593,9 +688,14 @@ def report(module, result):
     result.pop('commands', None)
 
 
+def sent_commands(params):
+    """The command this task may send, so that a destructive one without max_devices is refused before any request."""
+    return [(params['command'], params['command_args'])]
+
+
 def main():
     run_command_module(argument_spec(), plan_command, input_problems=input_problems, send_options=send_options,
-                       report=report)
+                       report=report, commands=sent_commands)
 
 
 if __name__ == '__main__':

@@ -28,6 +28,7 @@ author:
 extends_documentation_fragment:
   - esper.mdm.connection
   - esper.mdm.targets
+  - esper.mdm.rollout
   - esper.mdm.attributes
   - esper.mdm.attributes.idempotent
 attributes:
@@ -332,6 +333,64 @@ timed_out:
   description: Whether O(wait_timeout) passed with devices still open.
   returned: always
   type: bool
+waves:
+  description:
+    - With O(rollout), one entry per wave, in order; the waves sent (and, in check mode, every wave that would be sent).
+    - A stopped rollout lists the waves sent up to the one that crossed the budget.
+  returned: when O(rollout) is given
+  type: list
+  elements: dict
+  contains:
+    wave:
+      description: The wave's number, from 1.
+      type: int
+    device_count:
+      description: How many devices the wave holds.
+      type: int
+    devices:
+      description: The ids of the wave's devices, in rollout order.
+      type: list
+      elements: str
+    command_ids:
+      description: The command requests sent to the wave.
+      type: list
+      elements: str
+    stats:
+      description: The wave's device counts per state, as in RV(stats).
+      type: dict
+    failed_devices:
+      description: The wave's failed devices, as in RV(failed_devices).
+      type: list
+      elements: dict
+    sent:
+      description: Whether the wave was sent (false in check mode).
+      type: bool
+  sample:
+    - wave: 1
+      device_count: 1
+      devices: [6f1c2d3e-0000-4a5b-8c9d-000000000001]
+      command_ids: [9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f]
+      stats: {total: 1, queued: 0, initiated: 0, acknowledged: 0, in_progress: 0, scheduled: 0, success: 1, failure: 0,
+              timeout: 0, cancelled: 0}
+      failed_devices: []
+      sent: true
+unsent_devices:
+  description:
+    - With O(rollout), the devices that needed the command but were not sent it because the rollout stopped; empty
+      when every wave was sent.
+  returned: when O(rollout) is given
+  type: list
+  elements: dict
+  contains:
+    device:
+      description: The device id.
+      type: str
+    device_name:
+      description: The device name, when known.
+      type: str
+  sample:
+    - device: 6f1c2d3e-0000-4a5b-8c9d-000000000042
+      device_name: kiosk-0042
 '''
 
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import COMMANDS
@@ -352,6 +411,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     target_devices,
     target_problems,
 )
+from ansible_collections.esper.mdm.plugins.module_utils._rollout import rollout_argument_spec
 from ansible_collections.esper.mdm.plugins.module_utils._wifi import (
     ADD_COMMAND,
     LOCK_COMMAND,
@@ -384,6 +444,7 @@ def argument_spec():
         only_saved_networks=dict(type='bool'),
     )
     spec.update(target_argument_spec())
+    spec.update(rollout_argument_spec())
     return spec
 
 

@@ -164,7 +164,7 @@ def test_failed_devices_fail_the_run_with_a_message_and_keep_the_ids():
     ])
     plan = CommandPlan('UNINSTALL', {'package_name': 'com.example.app'}, [D1, D2], [],
                        device_names={D1: 'kiosk-0001', D2: 'kiosk-0002'})
-    result = run_plans(FakeModule(), client, [plan])
+    result = run_plans(FakeModule(), client, [plan], max_devices=2)  # UNINSTALL is destructive
     conversation.assert_done()
     assert result['command_ids'] == [CMD_1]
     assert result['failed_devices'] == [{'device': D2, 'device_name': 'kiosk-0002', 'state': 'Command Failure',
@@ -238,7 +238,7 @@ def test_secrets_are_masked_registered_and_scrubbed():
                                              'reason': 'rejected %s' % PASSWORD}]),
     ])
     module = FakeModule()
-    result = run_plans(module, client, [CommandPlan('RESET_LOCKSCREEN_PASSWORD', args, [D1], [])])
+    result = run_plans(module, client, [CommandPlan('RESET_LOCKSCREEN_PASSWORD', args, [D1], [])], max_devices=1)
     conversation.assert_done()
     assert conversation.requests[0]['json']['command_args'] == args
     assert result['request']['command_args'] == {'new_lockscreen_password': MASK}

@@ -268,7 +268,7 @@ def test_no_wait_returns_after_the_post_with_the_first_stats():
 
 def test_failed_devices_fail_the_module_and_keep_ids_and_stats():
     result = run({'command': 'UNINSTALL', 'command_args': {'package_name': 'com.example.app'},
-                  'devices': ['kiosk-0001', 'kiosk-0002', 'kiosk-0003']}, [
+                  'devices': ['kiosk-0001', 'kiosk-0002', 'kiosk-0003'], 'max_devices': 3}, [
         device_listing(),
         post(CMD_1),
         stats(CMD_1, success=1, failure=1, timeout=1),
@@ -471,7 +471,7 @@ def test_secret_arguments_never_appear_in_the_result(monkeypatch):
 
     monkeypatch.setattr(EsperModule, 'add_secrets', recording_add)
     result = run({'command': 'RESET_LOCKSCREEN_PASSWORD', 'command_args': {'new_lockscreen_password': PASSWORD},
-                  'devices': ['kiosk-0001']}, [
+                  'devices': ['kiosk-0001'], 'max_devices': 1}, [
         device_listing(),
         Exchange('POST', 'commands/v0/commands/', check=lambda record: record['json']['command_args'] == {
             'new_lockscreen_password': PASSWORD}, status=201, body=content(created(CMD_1))),
@@ -493,7 +493,7 @@ def test_secret_arguments_never_reach_the_invocation_log(monkeypatch):
     logged = []
     monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, dict(log_args or {}))))
     result = run({'command': 'RESET_LOCKSCREEN_PASSWORD', 'command_args': {'new_lockscreen_password': PASSWORD},
-                  'devices': ['kiosk-0001']}, [device_listing()], check_mode=True, monkeypatch=monkeypatch)
+                  'devices': ['kiosk-0001'], 'max_devices': 1}, [device_listing()], check_mode=True, monkeypatch=monkeypatch)
     assert result['changed'] is True
     assert len(logged) == 1 and logged[0][0].startswith('Invoked with ')
     assert 'new_lockscreen_password' in logged[0][1]['command_args']
