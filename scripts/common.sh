@@ -51,3 +51,46 @@ link_pyenv_pythons() {
     fi
   done
 }
+
+# The ansible-core releases the test command runs the demo on, each in its own cached virtualenv: the lowest
+# that meta/runtime.yml allows (requires_ansible >=2.16.0) and the newest that installs here, each under a
+# Python it supports as a controller. The collection's own requirements come from the same pins as .venv.
+CORE_LOWEST=(.venv-core216 3.11 ansible-core==2.16.0)
+CORE_NEWEST=(.venv-core221 3.13 ansible-core==2.21.5)
+COLLECTION_PYTHON_REQUIREMENTS=(requests==2.34.2 cryptography==50.0.2)
+# galaxy-importer pins older attrs and flake8 than the dev tools, so it gets a virtualenv of its own.
+IMPORTER=(.venv-importer 3.11 galaxy-importer==0.4.44)
+
+# Print the path of python3.X: a pyenv-installed one (pyenv's shims hide versions that are not selected) or one on PATH.
+find_python() {
+  local minor="$1" version
+  if command -v pyenv > /dev/null 2>&1; then
+    version=$(pyenv versions --bare 2>/dev/null | grep -E "^${minor//./\\.}\.[0-9]+$" | sort -V | tail -1)
+    if [ -n "$version" ] && [ -x "$(pyenv root)/versions/$version/bin/python$minor" ]; then
+      echo "$(pyenv root)/versions/$version/bin/python$minor"
+      return 0
+    fi
+  fi
+  if command -v "python$minor" > /dev/null 2>&1 && "python$minor" -c '' 2> /dev/null; then
+    command -v "python$minor"
+    return 0
+  fi
+  return 1
+}
+
+# ensure_extra_venv NAME PYTHON_MINOR PIP_REQUIREMENT...: a cached virtualenv REPO_ROOT/NAME (git and the tarball
+# ignore .venv-*), made again when its Python or requirements change. Prints nothing when it is up to date.
+ensure_extra_venv() {
+  local dir="$REPO_ROOT/$1" minor="$2" python wanted
+  shift 2
+  wanted=$(printf '%s\n' "$minor" "$@" | sha256sum | cut -d' ' -f1)
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements.sha256" 2> /dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  python=$(find_python "$minor") || { echo "python$minor is not installed (pyenv install $minor)" >&2; return 1; }
+  echo "== setting up $dir ($python; $*)"
+  rm -rf "$dir"
+  "$python" -m venv "$dir" &&
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@" &&
+    echo "$wanted" > "$dir/.requirements.sha256"
+}
