@@ -14,6 +14,8 @@ from .apps import AppApi
 from .command_rules import COMMAND_NAMES, COMMAND_RULES, validate_command_args, validate_schedule
 from .command_store import ALL_STATES, StatusUpdateError
 from .fleet import ANDROID, FleetRenderer
+from .group_tree import group_member_ids
+from .inventory_extras import TagApi
 from .responses import ApiError, ApiResponse, content_response, error_response, family_of, int_param
 from .v2_devices import list_v2_devices, v2_response
 
@@ -95,6 +97,8 @@ class EsperApi:
         ]
         # Android apps: catalogues, upload, device apps (CONTRACT §11, apps.py).
         self.routes.extend(AppApi(self, paginate).routes())
+        # The tag catalogue (CONTRACT §13.5, inventory_extras.py).
+        self.routes.extend(TagApi(self, paginate).routes())
 
     # ---- dispatch
 
@@ -219,7 +223,8 @@ class EsperApi:
             raise ApiError(400, '; '.join(problems))
         targets = list(devices)
         for group_id in groups:
-            targets.extend(self.fleet.groups_by_id[group_id].device_ids)
+            # An action sent to a parent group cascades to its subgroups (CONTRACT §12.1).
+            targets.extend(group_member_ids(self.fleet, group_id))
         fields = {'command_type': command_type, 'devices': devices, 'groups': groups, 'device_type': device_type, 'command': command,
                   'command_args': command_args, 'schedule': schedule, 'schedule_args': schedule_args or None, 'alias': alias}
         return fields, list(dict.fromkeys(targets))
@@ -346,7 +351,7 @@ class EsperApi:
                 group = self.fleet.groups_by_id.get(canonical_uuid(group_filter))
             except ValueError:
                 raise ApiError(400, f'group: {group_filter!r} is not a valid UUID')
-            members = set(group.device_ids) if group else set()
+            members = set(group_member_ids(self.fleet, group.id)) if group else set()  # subgroups included (§13.1)
             found = [device for device in found if device.id in members]
         if query.get('state'):
             state = int_param(query, 'state', None)
@@ -375,7 +380,7 @@ class EsperApi:
         self._check_enterprise(eid)
         name = request.query.get('name')
         if name:
-            found = [self.fleet.groups_by_name[name]] if name in self.fleet.groups_by_name else []
+            found = [group for group in self.fleet.groups if group.name == name]  # names repeat in nested groups (§12.1)
         else:
             found = self.fleet.groups
         renderer = self._renderer(request)

@@ -9,6 +9,7 @@ import copy
 import random
 import uuid
 
+from .group_tree import child_groups, group_path
 from .timefmt import iso_timestamp
 
 FLEET_EPOCH = 1704873600.0  # 2024-01-10T08:00:00Z: devices and groups are created from here on, one minute apart
@@ -101,11 +102,12 @@ class Device:
 
 
 class Group:
-    """One flat device group (the simulator does not model subgroups)."""
+    """One device group; parent_id is None at the top (hierarchies: group_tree.py, --inventory-extras)."""
 
     def __init__(self, group_id, name, index):
         self.id = group_id
         self.name = name
+        self.parent_id = None
         self.device_ids = []
         self.created_on = iso_timestamp(FLEET_EPOCH + 60 * index)
 
@@ -138,6 +140,9 @@ class Fleet:
         self.groups_by_name = {}
         self._apps = None
         self._build(options)
+        if getattr(options, 'inventory_extras', False):
+            from .inventory_extras import add_inventory_extras  # it imports this module
+            add_inventory_extras(self, options.seed)
 
     @property
     def apps(self):
@@ -202,7 +207,8 @@ class Fleet:
                          'platform': device.platform, 'api_level': device.api_level, 'online': device.online,
                          'groups': [self.groups_by_id[group_id].name for group_id in device.group_ids]}
                         for device in self.devices],
-            'groups': [{'id': group.id, 'name': group.name, 'device_count': len(group.device_ids)} for group in self.groups],
+            'groups': [{'id': group.id, 'name': group.name, 'device_count': len(group.device_ids), 'parent_id': group.parent_id,
+                        'path': group_path(self, group)} for group in self.groups],
         }
 
 
@@ -343,17 +349,17 @@ class FleetRenderer:
         }
 
     def group_info(self, group):
-        """DeviceGroup of GET /enterprise/{eid}/devicegroup/ (bare, CONTRACT §7.4); groups are flat."""
+        """DeviceGroup of GET /enterprise/{eid}/devicegroup/ (bare, CONTRACT §7.4); parent as a URL (§12.1)."""
         return {
             'id': group.id,
             'url': self.group_url(group.id),
             'name': group.name,
             'created_on': group.created_on,
             'enterprise': self.enterprise_url,
-            'parent': None,
+            'parent': self.group_url(group.parent_id) if group.parent_id else None,
             'device_count': len(group.device_ids),
-            'path': f'All devices/{group.name}',
-            'children_count': 0,
+            'path': group_path(self.fleet, group),
+            'children_count': len(child_groups(self.fleet, group.id)),
             'thumbnail': None,
             'blueprint': None,
         }

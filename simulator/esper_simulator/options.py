@@ -36,6 +36,7 @@ class SimulatorOptions:
     log_file: str | None = None
     verbose: bool = False
     faults: list = dataclasses.field(default_factory=list)
+    inventory_extras: bool = False
 
 
 def build_parser():
@@ -62,6 +63,9 @@ def build_parser():
     parser.add_argument('--fault', dest='faults', action='append', default=[], metavar='RULE_JSON',
                         help='a fault rule active from the start, as the JSON object POST /_sim/faults takes, e.g. '
                              '\'{"kind": "rate_limit", "count": 2, "retry_after": 3}\' (repeatable)')
+    parser.add_argument('--inventory-extras', action='store_true',
+                        help='add a group hierarchy under "All devices", tags, two devices named Lobby-Tablet and devices with '
+                             'state codes 230 and 200, after the default fleet (inventory_extras.py)')
     return parser
 
 

@@ -17,6 +17,7 @@ import uuid
 from urllib.parse import urlencode
 
 from .fleet import ANDROID, PLATFORM_V0
+from .group_tree import group_member_ids
 from .responses import ApiError, ApiResponse, int_param
 
 V2_DEFAULT_PAGE_SIZE = 10
@@ -81,12 +82,10 @@ def filter_devices(fleet, query):
     for name in ('group_multi', 'group_multi_immediate'):
         group_ids = _csv_uuids(query, name)
         if group_ids is not None:
-            # Groups are flat in this simulator: with or without subgroups, membership is the group's own devices.
+            # group_multi includes subgroups, group_multi_immediate does not (CONTRACT §13.2).
             members = set()
             for group_id in group_ids:
-                group = fleet.groups_by_id.get(group_id)
-                if group is not None:
-                    members.update(group.device_ids)
+                members.update(group_member_ids(fleet, group_id, include_subgroups=name == 'group_multi'))
             found = [device for device in found if device.id in members]
     tags = _csv(query, 'tags')
     if tags is not None:
