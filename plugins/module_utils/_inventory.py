@@ -19,8 +19,6 @@ __metaclass__ = type
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperNotFoundError
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     DEVICE_PLATFORMS,
-    V2_DEVICES_PATH,
-    V2_PAGE_SIZE,
     TargetError,
     device_api_level,
     device_platform,
@@ -402,12 +400,13 @@ def device_facts(device, groups_by_id=None, tag_names=None):
 
 
 def read_fleet(client, device_groups=None, states=None, platforms=None, tags=None, search=None, serial=None,
-               devices=None, android_details=False):
+               devices=None, android_details=False, group_option='device_groups'):
     """(device facts, group records, tag names or None) for the devices that pass every filter.
 
     Arguments are checked values: states are codes (parse_states), platforms upper case (parse_platforms);
     device_groups (UUIDs, names or paths, subgroups included), tags (UUIDs or names) and devices (UUIDs, names or
-    aliases, _targets.resolve_devices) are resolved here and raise TargetError naming every bad reference.
+    aliases, _targets.resolve_devices) are resolved here and raise TargetError naming every bad reference (the groups
+    by group_option, the name of that option for the caller).
     Requests: one group listing; the tag catalogue when tags holds a name or a listed device has tags; the device
     listing(s) (list_filtered_devices); devices costs a resolution listing (or one GET per UUID, up to 20); the
     legacy Android listing (or one GET per Android device, up to 20) when android_details.
@@ -415,7 +414,7 @@ def read_fleet(client, device_groups=None, states=None, platforms=None, tags=Non
     listing = list_groups(client)
     records = group_records(listing)
     groups_by_id = dict((record['id'], record) for record in records)
-    group_ids = resolve_group_refs(listing, device_groups) if device_groups else None
+    group_ids = resolve_group_refs(listing, device_groups, option=group_option) if device_groups else None
     tag_names = None
     tags_read = False
     tag_ids = None
@@ -441,16 +440,24 @@ def read_fleet(client, device_groups=None, states=None, platforms=None, tags=Non
     return facts, records, tag_names
 
 
-def request_estimate(devices, groups, tags=0, android=0):
-    """The requests read_fleet makes without filters: ceil(devices/1000) + ceil(groups/1000) (+ tag and Android pages)."""
-    def pages(count, size):
-        return max(1, -(-count // size)) if count else 1
-    total = pages(devices, V2_PAGE_SIZE) + pages(groups, GROUP_PAGE_SIZE)
-    if tags:
-        total += pages(tags, TAG_PAGE_SIZE)
-    if android:
-        total += pages(android, V2_PAGE_SIZE)
-    return total
+def direct_member_ids(client, group_ids=None, batch=100):
+    """Group id -> the ids of the devices directly in it (not in its subgroups), from the device's group_id.
+
+    group_ids None: one listing of every device. Otherwise one group_multi_immediate listing per batch of group ids
+    (CONTRACT §13.2), so the query stays short; groups without devices map to [].
+    """
+    members = dict((group_id, []) for group_id in group_ids or [])
+    if group_ids is None:
+        listings = [list_devices(client)]
+    else:
+        listings = [list_devices(client, params={'group_multi_immediate': ','.join(group_ids[start:start + batch])})
+                    for start in range(0, len(group_ids), batch)]
+    for listing in listings:
+        for device in listing:
+            group_id = reference_id(device.get('group_id'))
+            if group_id is not None and (group_ids is None or group_id in members):
+                members.setdefault(group_id, []).append(device.get('id'))
+    return members
 
 
 # --- host names -------------------------------------------------------------------------------------

@@ -218,13 +218,13 @@ def _similar_names(name, candidates):
     return suggestions[:MAX_SUGGESTIONS]
 
 
-def _name_problem(kind, name, matches, all_names, describe_match):
+def _name_problem(kind, name, matches, all_names, describe_match, instead='the UUID'):
     """The problem sentence for a name that matched zero or several items, or None when it matched one."""
     if len(matches) == 1:
         return None
     if matches:
-        return ('%s name %r matches %d %ss: %s; give the UUID instead'
-                % (kind, name, len(matches), kind, ', '.join(describe_match(item) for item in matches)))
+        return ('%s name %r matches %d %ss: %s; give %s instead'
+                % (kind, name, len(matches), kind, ', '.join(describe_match(item) for item in matches), instead))
     suggestions = _similar_names(name, all_names)
     if suggestions:
         return '%s %r not found; similar names: %s' % (kind, name, ', '.join(repr(s) for s in suggestions))
@@ -395,7 +395,7 @@ def match_groups(listing, refs, kind='group'):
         matches = [group for group in listing if group.get('name') == ref]
         if not matches and '/' in ref:
             matches = [group for group in listing if group.get('path') == ref]
-        problem = _name_problem(kind, ref, matches, all_names, _describe_group)
+        problem = _name_problem(kind, ref, matches, all_names, _describe_group, instead='the UUID or the path')
         if problem:
             problems.append(problem)
         else:
