@@ -9,6 +9,7 @@ import dataclasses
 import threading
 
 from .api import EsperApi
+from .command_failures import CommandFailureRules
 from .command_store import CommandStore
 from .control import ControlApi
 from .faults import FaultInjector
@@ -42,7 +43,8 @@ class Simulator:
         self.log = RequestLog(options.log_file)
         self.settings = RuntimeSettings.from_options(options)
         self.fleet = Fleet(options)
-        self.store = CommandStore(self.fleet, self.settings)
+        self.command_failures = CommandFailureRules(self.fleet, options.fail_commands)
+        self.store = CommandStore(self.fleet, self.settings, self.command_failures)
         self.api = EsperApi(self)
         self.control = ControlApi(self)
 
@@ -52,7 +54,8 @@ class Simulator:
         return self.clock.now()
 
     def reset(self):
-        """A fresh fleet with the same options; commands, log, settings and clock offset cleared, faults back to --fault."""
+        """A fresh fleet with the same options; commands, log, settings and clock offset cleared, faults back to --fault,
+        command failure rules back to --fail-command."""
         with self.lock:
             self.clock.reset()
             self.faults.clear()
@@ -60,7 +63,8 @@ class Simulator:
             self.log.clear()
             self.settings = RuntimeSettings.from_options(self.options)
             self.fleet = Fleet(self.options)
-            self.store = CommandStore(self.fleet, self.settings)
+            self.command_failures = CommandFailureRules(self.fleet, self.options.fail_commands)
+            self.store = CommandStore(self.fleet, self.settings, self.command_failures)
 
     def handle_api(self, request):
         """Answer one /api request."""

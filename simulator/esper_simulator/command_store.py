@@ -66,9 +66,11 @@ class CommandStatus:
 class CommandStore:
     """All requests and statuses, indexed by id, by request, by device and by listed device/group."""
 
-    def __init__(self, fleet, settings):
+    def __init__(self, fleet, settings, command_failures=None):
         self.fleet = fleet
         self.settings = settings
+        # command_failures.CommandFailureRules: chosen devices fail chosen commands.
+        self.command_failures = command_failures
         self.requests = []
         self.requests_by_id = {}
         self.requests_by_listed_device = {}
@@ -113,6 +115,8 @@ class CommandStore:
         status.step = self.settings.step_seconds
         status.scheduled = False
         status.forced_failure = 'The device reported a failure (simulated with fail_commands)' if device.fail_commands else None
+        if status.forced_failure is None and self.command_failures is not None:
+            status.forced_failure = self.command_failures.reason(device.id, request.command)
         status.final_state = None
         status.final_reason = ''
         status.final_at = None

@@ -1,13 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The /_sim/ control API used by tests: request log, faults, clock, device tweaks, reset, fleet summary, settings.
+"""The /_sim/ control API used by tests: request log, faults, clock, device tweaks, reset, fleet summary, settings,
+command failure rules.
 No authentication; JSON in and out; errors are {"error": "..."}."""
 
 from __future__ import annotations
 
 import re
 
+from .command_failures import CommandFailureRuleError, control_routes
 from .faults import FaultRuleError
 from .responses import ApiResponse
 from .timefmt import iso_timestamp
@@ -57,6 +59,7 @@ class ControlApi:
             (re.compile(r'^/_sim/reset/?$'), {'POST': self.reset}),
             (re.compile(r'^/_sim/fleet/?$'), {'GET': self.get_fleet}),
             (re.compile(r'^/_sim/settings/?$'), {'GET': self.get_settings, 'POST': self.update_settings}),
+            (re.compile(r'^/_sim/command_failures/?$'), control_routes(simulator)),
         ]
 
     def handle(self, request):
@@ -74,7 +77,7 @@ class ControlApi:
             raise ControlError(404, f'unknown control path {request.path}')
         except ControlError as err:
             return ApiResponse(err.status, {'error': str(err)})
-        except FaultRuleError as err:
+        except (FaultRuleError, CommandFailureRuleError) as err:
             return ApiResponse(400, {'error': str(err)})
 
     def get_requests(self, request, body):

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import uuid
 
+from .command_failures import CommandFailureRuleError, validate_rule
 from .faults import FaultRule, FaultRuleError
 
 DEFAULT_ENTERPRISE_ID = '5f2e7c1a-0000-4000-8000-00000000e5e5'
@@ -36,6 +37,7 @@ class SimulatorOptions:
     log_file: str | None = None
     verbose: bool = False
     faults: list = dataclasses.field(default_factory=list)
+    fail_commands: list = dataclasses.field(default_factory=list)
     inventory_extras: bool = False
 
 
@@ -66,6 +68,10 @@ def build_parser():
     parser.add_argument('--inventory-extras', action='store_true',
                         help='add a group hierarchy under "All devices", tags, two devices named Lobby-Tablet and devices with '
                              'state codes 230 and 200, after the default fleet (inventory_extras.py)')
+    parser.add_argument('--fail-command', dest='fail_commands', action='append', default=[], metavar='RULE_JSON',
+                        help='a command failure rule active from the start, as the JSON object POST /_sim/command_failures takes, '
+                             'e.g. \'{"command": "REBOOT", "share": 0.2, "seed": 7}\' or \'{"command": "WIPE", "devices": ["kiosk-0003"]}\' '
+                             '(repeatable)')
     return parser
 
 
@@ -90,6 +96,16 @@ def parse_args(argv=None):
         else:
             rules.append(rule)
     args.faults = rules
+    failure_rules = []
+    for text in args.fail_commands:
+        try:
+            rule = json.loads(text)
+            validate_rule(rule)
+        except (ValueError, CommandFailureRuleError) as error:
+            problems.append(f'--fail-command {text!r}: {error}')
+        else:
+            failure_rules.append(rule)
+    args.fail_commands = failure_rules
     if problems:
         parser.error('; '.join(problems))
     return SimulatorOptions(**vars(args))

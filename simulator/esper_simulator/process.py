@@ -86,6 +86,13 @@ class RunningSimulator:
         """Change a device (by id or device_name): online, api_level, timezone_string, fail_commands, devicestate={...}."""
         return self.control('POST', 'devices/' + urllib.parse.quote(ref), fields)
 
+    def fail_command(self, *rules):
+        """Add command failure rules, e.g. ``fail_command({'command': 'REBOOT', 'share': 0.2, 'seed': 7})``; returns them all."""
+        return self.control('POST', 'command_failures', list(rules))['command_failures']
+
+    def clear_command_failures(self):
+        return self.control('DELETE', 'command_failures')
+
     def reset(self):
         """Fresh fleet (same options); commands, request log, faults and clock offset cleared."""
         return self.control('POST', 'reset')
