@@ -21,6 +21,8 @@ description:
   - Groups are expanded to their devices, and the command targets those devices. C(INSTALL) and C(UNINSTALL) are
     Android commands; devices of other platforms are never sent them and are listed in RV(skipped_devices) with a
     warning.
+  - C(UNINSTALL) is destructive (it removes the app and its data), so O(state=absent) needs O(max_devices), as every
+    module that sends it does; with O(rollout), the devices that need the command are sent it in waves.
   - Every option is checked before any request; an unknown package (with close names), an unknown version (with
     the versions that exist) and a version that is ambiguous between version name and version code are errors
     raised before anything is written.
@@ -29,6 +31,7 @@ author:
 extends_documentation_fragment:
   - esper.mdm.connection
   - esper.mdm.targets
+  - esper.mdm.rollout
   - esper.mdm.attributes
   - esper.mdm.attributes.idempotent
 attributes:
@@ -127,9 +130,20 @@ EXAMPLES = r'''
   esper.mdm.esper_app:
     package_name: com.acme.signage
     state: absent
+    max_devices: 2
     devices:
       - kiosk-0001
       - kiosk-0002
+
+- name: Roll the new version out to a store in waves, one canary first, stopping at the first failure
+  esper.mdm.esper_app:
+    package_name: com.acme.scanner
+    version: 1.2.0
+    groups:
+      - Store-001
+    rollout:
+      waves: [1, '50%']
+      max_fail_percentage: 0
 '''
 
 RETURN = r'''
@@ -230,7 +244,64 @@ failed_devices:
 timed_out:
   description: Whether O(wait_timeout) passed with devices still open.
   returned: always
-  type: bool
+  type: boolwaves:
+  description:
+    - With O(rollout), one entry per wave, in order; the waves sent (and, in check mode, every wave that would be sent).
+    - A stopped rollout lists the waves sent up to the one that crossed the budget.
+  returned: when O(rollout) is given
+  type: list
+  elements: dict
+  contains:
+    wave:
+      description: The wave's number, from 1.
+      type: int
+    device_count:
+      description: How many devices the wave holds.
+      type: int
+    devices:
+      description: The ids of the wave's devices, in rollout order.
+      type: list
+      elements: str
+    command_ids:
+      description: The command requests sent to the wave.
+      type: list
+      elements: str
+    stats:
+      description: The wave's device counts per state, as in RV(stats).
+      type: dict
+    failed_devices:
+      description: The wave's failed devices, as in RV(failed_devices).
+      type: list
+      elements: dict
+    sent:
+      description: Whether the wave was sent (false in check mode).
+      type: bool
+  sample:
+    - wave: 1
+      device_count: 1
+      devices: [6f1c2d3e-0000-4a5b-8c9d-000000000001]
+      command_ids: [9d0e6a4f-5b1c-4c1d-9e2f-3a4b5c6d7e8f]
+      stats: {total: 1, queued: 0, initiated: 0, acknowledged: 0, in_progress: 0, scheduled: 0, success: 1, failure: 0,
+              timeout: 0, cancelled: 0}
+      failed_devices: []
+      sent: true
+unsent_devices:
+  description:
+    - With O(rollout), the devices that needed the command but were not sent it because the rollout stopped; empty
+      when every wave was sent.
+  returned: when O(rollout) is given
+  type: list
+  elements: dict
+  contains:
+    device:
+      description: The device id.
+      type: str
+    device_name:
+      description: The device name, when known.
+      type: str
+  sample:
+    - device: 6f1c2d3e-0000-4a5b-8c9d-000000000042
+      device_name: kiosk-0042
 '''
 
 from ansible_collections.esper.mdm.plugins.module_utils._apps import (
@@ -254,6 +325,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
     supported_devices,
     supported_targets,
 )
+from ansible_collections.esper.mdm.plugins.module_utils._rollout import rollout_argument_spec
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     device_label,
     resolve_devices,
@@ -277,6 +349,7 @@ def argument_spec():
         state=dict(type='str', default='present', choices=['present', 'latest', 'absent']),
     )
     spec.update(target_argument_spec())
+    spec.update(rollout_argument_spec())
     return spec
 
 
@@ -351,6 +424,13 @@ def plan_module(module, client, outcome):
                         skipped_devices=skipped + more_skipped, diff=diff, device_names=names)]
 
 
+def commands(params):
+    """The command the run may send (UNINSTALL, destructive, needs max_devices before any request)."""
+    if params['state'] == 'absent':
+        return [(UNINSTALL, {'package_name': (params['package_name'] or '').strip()})]
+    return [(INSTALL, {})]
+
+
 def main():
     outcome = {}
 
@@ -360,7 +440,7 @@ def main():
             result['changed'] = True  # the catalogue changed even when no device needed the version
 
     run_command_module(argument_spec(), lambda module, client: plan_module(module, client, outcome),
-                       input_problems=input_problems, report=report)
+                       input_problems=input_problems, report=report, commands=commands)
 
 
 if __name__ == '__main__':

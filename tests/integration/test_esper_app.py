@@ -92,3 +92,91 @@ def test_upload_and_install_on_a_group(simulator, tmp_path):
     for name in members:
         assert installed(simulator, name) == ('1.3.0', 130), name
     assert installed(simulator, 'kiosk-0002') is None
+
+
+@pytest.mark.simulator_args(*SIMULATOR_ARGS)
+def test_upgrade_some_devices_then_latest(simulator):
+    """1.0.0 on a group, 1.1.0 on two of its devices, then latest (1.2.0) on all, then latest unchanged."""
+    members = group_device_names(simulator, 'Store-001')
+    upgraded = members[:2]
+    run = run_playbook(simulator, 'app_versions.yml', extra_vars={'app_group': 'Store-001', 'upgraded': upgraded,
+                                                                   'group_size': len(members)})
+
+    assert run.rc == 0, run.output[-6000:]
+    ids = fleet_devices(simulator)
+    bodies = command_posts(simulator)
+    assert [body['command'] for body in bodies] == ['INSTALL'] * 3
+    assert sorted(bodies[1]['devices']) == sorted(ids[name]['id'] for name in upgraded)
+    assert len(set(body['command_args']['app_version'] for body in bodies)) == 3
+    assert not posts(simulator, UPLOAD_SUFFIX)
+    for name in members:
+        assert installed(simulator, name) == ('1.2.0', 120), name
+
+
+@pytest.mark.simulator_args(*SIMULATOR_ARGS)
+def test_absent_then_absent_unchanged(simulator):
+    """UNINSTALL goes only to the devices that have the app; the second run sends nothing."""
+    members = group_device_names(simulator, 'Store-002')
+    holders = members[:2]
+    setup = run_playbook(simulator, 'app_setup.yml', extra_vars={'setup_package': 'com.acme.signage', 'setup_version': '4.2.1',
+                                                                 'setup_devices': holders})
+    assert setup.rc == 0, setup.output[-6000:]
+    simulator.control('DELETE', 'requests')
+    run = run_playbook(simulator, 'app_absent.yml', extra_vars={'app_group': 'Store-002', 'holders': holders,
+                                                                 'group_size': len(members)})
+
+    assert run.rc == 0, run.output[-6000:]
+    ids = fleet_devices(simulator)
+    bodies = command_posts(simulator)
+    assert [body['command'] for body in bodies] == ['UNINSTALL']
+    assert sorted(bodies[0]['devices']) == sorted(ids[name]['id'] for name in holders)
+    for name in members:
+        assert installed(simulator, name, 'com.acme.signage') is None, name
+    # The preloaded app the simulator reports on every device is untouched.
+    assert installed(simulator, holders[0], 'com.android.chrome') is not None
+
+
+@pytest.mark.simulator_args(*SIMULATOR_ARGS)
+def test_bad_input_sends_nothing(simulator, tmp_path):
+    """Options wrong on their face: no request at all; options the catalogue refutes: no write."""
+    not_apk = tmp_path / 'scanner.zip'
+    make_apk(not_apk, PACKAGE, 130, '1.3.0')
+    not_zip = tmp_path / 'scanner.apk'
+    not_zip.write_text('not a zip archive')
+    too_large = tmp_path / 'huge.apk'
+    with open(too_large, 'wb') as handle:
+        handle.truncate(500 * 1024 * 1024 + 1)  # sparse: no disk space used
+    extra = {'not_apk': str(not_apk), 'not_zip': str(not_zip), 'too_large': str(too_large)}
+    simulator.control('DELETE', 'requests')
+
+    local = run_playbook(simulator, 'app_bad_input.yml', extra_vars=dict(extra, play='local'))
+    assert local.rc == 0, local.output[-6000:]
+    assert simulator.requests() == []
+
+    catalogue = run_playbook(simulator, 'app_bad_input.yml', extra_vars=dict(extra, play='catalogue'))
+    assert catalogue.rc == 0, catalogue.output[-6000:]
+    assert simulator.requests(), 'the catalogue checks read the catalogue'
+    assert simulator.requests(method='POST') == []
+
+
+@pytest.mark.simulator_args(*SIMULATOR_ARGS)
+def test_rollout_in_waves_and_stop(simulator):
+    """Waves of 1, 2 and 1 devices on one group; on another, the failing canary stops the rollout after wave 1."""
+    good = group_device_names(simulator, 'Store-001')
+    bad = group_device_names(simulator, 'Store-003')
+    ids = fleet_devices(simulator)
+    canary = next(record['device_name'] for record in simulator.fleet()['devices'] if record['device_name'] in bad)
+    simulator.control('POST', 'devices/' + canary, {'fail_commands': True})
+    run = run_playbook(simulator, 'app_rollout.yml', extra_vars={'good_group': 'Store-001', 'good_size': len(good),
+                                                                  'bad_group': 'Store-003', 'bad_size': len(bad)})
+
+    assert run.rc == 0, run.output[-6000:]
+    bodies = command_posts(simulator)
+    assert [len(body['devices']) for body in bodies] == [1, 2, 1, 1]
+    assert all(body['command'] == 'INSTALL' and body['command_type'] == 'DEVICE' for body in bodies)
+    assert sorted(device for body in bodies[:3] for device in body['devices']) == sorted(ids[name]['id'] for name in good)
+    assert bodies[3]['devices'] == [ids[canary]['id']]
+    for name in good:
+        assert installed(simulator, name) == ('1.1.0', 110), name
+    for name in bad:
+        assert installed(simulator, name) is None, name
