@@ -112,7 +112,14 @@ def test_galaxy_build_ships_the_collection_without_developer_files(tmp_path):
         manifest = json.load(archive.extractfile('MANIFEST.json'))
 
     expected = {'plugins/modules/%s.py' % name for name in module_names()} | {'meta/runtime.yml', 'README.md', 'MANIFEST.json', 'FILES.json'}
+    # The licence text galaxy.yml's GPL-3.0-or-later and every plugin header point to, and the AWX credential type.
+    expected |= {'COPYING', 'meta/execution-environment.yml', 'requirements.txt', 'awx/credential_type.yml'}
     assert expected <= members, sorted(expected - members)
+    with open(os.path.join(collection_tree(), 'COPYING'), encoding='utf-8') as handle:
+        licence = handle.read()
+    assert 'GNU GENERAL PUBLIC LICENSE' in licence and 'Version 3, 29 June 2007' in licence and 'END OF TERMS AND CONDITIONS' in licence
+    # Needs awx.awx, which the collection does not depend on: it stays in the repository.
+    assert 'playbooks/awx_credential_type.yml' not in members
     leaked = sorted(member for member in members if member.split('/')[0] in DEVELOPER_ONLY)
     assert leaked == []
     assert not [member for member in members if '__pycache__' in member or member.endswith('.pyc')]
