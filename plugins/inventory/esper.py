@@ -159,6 +159,13 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
+try:
+    # ansible-core 2.19+: inventory values are never templated unless marked trusted, so API text needs no wrapping,
+    # and the one template this plugin sets (the Python interpreter) must be marked.
+    from ansible.template import trust_as_template
+except ImportError:  # older ansible-core: API text must be marked unsafe, templates work as they are
+    trust_as_template = None
+
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperApiError, EsperConfigError, client_from_options
 from ansible_collections.esper.mdm.plugins.module_utils._inventory import (
     FACT_KEYS,
@@ -185,6 +192,16 @@ LOCAL_CONNECTION_VARS = {
     'ansible_connection': 'local',
     'ansible_python_interpreter': '{{ ansible_playbook_python }}',
 }
+
+
+def _from_api(value):
+    """A value read from the API, never to be templated (device names could hold '{{')."""
+    return value if trust_as_template is not None else wrap_var(value)
+
+
+def _template(text):
+    """A template this plugin sets on purpose."""
+    return trust_as_template(text) if trust_as_template is not None else text
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -287,7 +304,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option('strict')
         kept = []
         for facts in fleet['devices']:
-            host_vars = dict(('esper_%s' % key, wrap_var(facts.get(key))) for key in FACT_KEYS)
+            host_vars = dict(('esper_%s' % key, _from_api(facts.get(key))) for key in FACT_KEYS)
             if self._is_kept(host_vars, strict):
                 kept.append((facts, host_vars))
         hostnames, collisions = assign_hostnames([facts for facts, dummy in kept], self.get_option('hostnames'))
@@ -301,7 +318,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for name, value in host_vars.items():
                 self.inventory.set_variable(hostname, name, value)
             for name, value in LOCAL_CONNECTION_VARS.items():
-                self.inventory.set_variable(hostname, name, value)
+                self.inventory.set_variable(hostname, name, _template(value))
             group_id = facts.get('group_id')
             if group_id in records_by_id:
                 self._add_group_chain(records_by_id, group_names, group_id)
