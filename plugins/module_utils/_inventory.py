@@ -258,8 +258,10 @@ def resolve_group_refs(listing, refs, option='device_groups'):
 
     Raises TargetError (naming option) for unknown or ambiguous references.
     """
+    # Paths the API leaves out are built from the names, so that a path always resolves.
+    with_paths = [dict(group, path=record['path']) for group, record in zip(listing, group_records(listing))]
     try:
-        return [str(group['id']).lower() for group in match_groups(listing, refs)]
+        return [str(group['id']).lower() for group in match_groups(with_paths, refs)]
     except TargetError as error:
         raise TargetError(['%s: %s' % (option, problem) for problem in error.problems])
 
