@@ -180,3 +180,28 @@ def test_rollout_in_waves_and_stop(simulator):
         assert installed(simulator, name) == ('1.1.0', 110), name
     for name in bad:
         assert installed(simulator, name) is None, name
+
+
+@pytest.mark.simulator_args(*SIMULATOR_ARGS)
+def test_example_playbook_uploads_installs_and_removes(simulator, tmp_path):
+    """playbooks/app.yml: upload and install on a group by name, unchanged the second time, then remove the app."""
+    src = make_apk(tmp_path / 'acme-scanner-1.3.0.apk', PACKAGE, 130, '1.3.0')
+    playbook = os.path.join(COLLECTION_DIR, 'playbooks', 'app.yml')
+    members = group_device_names(simulator, 'Store-002')
+    extra = {'app_version': '1.3.0', 'app_src': src, 'app_groups': ['Store-002']}
+
+    first = run_playbook(simulator, playbook, extra_vars=extra)
+    assert first.rc == 0, first.output[-6000:]
+    assert first.result('Install or remove the app where needed')['changed'] is True
+    second = run_playbook(simulator, playbook, extra_vars=extra)
+    assert second.rc == 0, second.output[-6000:]
+    assert second.result('Install or remove the app where needed')['changed'] is False
+    assert len(posts(simulator, UPLOAD_SUFFIX)) == 1
+    for name in members:
+        assert installed(simulator, name) == ('1.3.0', 130), name
+
+    removal = run_playbook(simulator, playbook, extra_vars={'app_state': 'absent', 'app_max_devices': 10, 'app_groups': ['Store-002']})
+    assert removal.rc == 0, removal.output[-6000:]
+    assert [body['command'] for body in command_posts(simulator)] == ['INSTALL', 'UNINSTALL']
+    for name in members:
+        assert installed(simulator, name) is None, name
