@@ -244,7 +244,8 @@ failed_devices:
 timed_out:
   description: Whether O(wait_timeout) passed with devices still open.
   returned: always
-  type: boolwaves:
+  type: bool
+waves:
   description:
     - With O(rollout), one entry per wave, in order; the waves sent (and, in check mode, every wave that would be sent).
     - A stopped rollout lists the waves sent up to the one that crossed the budget.
