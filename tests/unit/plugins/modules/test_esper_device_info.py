@@ -37,7 +37,7 @@ def v2_page(devices):
 
 def run(args, exchanges, check_mode=False, monkeypatch=None):
     conversation = Conversation(exchanges)
-    result = run_module(esper_device_info.main, args, conversation, check_mode=check_mode, monkeypatch=monkeypatch)
+    result = run_module(esper_device_info.main, args, conversation, check_mode=check_mode)
     conversation.assert_done()
     result['requests_made'] = conversation.requests
     return result
