@@ -414,8 +414,8 @@ def plan_module(module, client, outcome):
     if newer:
         module.warn('%d device(s) run a higher version code than %s and will refuse the downgrade (uninstall the app '
                     'first): %s' % (len(newer), version.get('version_name'), ', '.join(newer[:10])))
-    if state == 'absent' and selection['app'] is None and not to_send and not [entry for entry in more_skipped
-                                                                            if 'not installed' not in entry['reason']]:
+    nobody_has_it = not to_send and all('not installed' in entry['reason'] for entry in more_skipped)
+    if state == 'absent' and selection['app'] is None and nobody_has_it:
         similar = similar_packages(client, package_name)
         if similar:
             module.warn('package %s is neither in the app catalogue nor on any target device; similar package names: %s'

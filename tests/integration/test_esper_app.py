@@ -80,8 +80,8 @@ def test_upload_and_install_on_a_group(simulator, tmp_path):
     """Check mode, upload and install, re-run unchanged: one upload and one INSTALL in all, and every device runs it."""
     src = make_apk(tmp_path / 'acme-scanner-1.3.0.apk', PACKAGE, 130, '1.3.0')
     members = group_device_names(simulator, 'Store-001')
-    run = run_playbook(simulator, 'app_lifecycle.yml', extra_vars={'app_group': 'Store-001', 'app_src': src,
-                                                                    'group_size': len(members)})
+    run = run_playbook(simulator, 'app_lifecycle.yml', extra_vars={
+        'app_group': 'Store-001', 'app_src': src, 'group_size': len(members)})
 
     assert run.rc == 0, run.output[-6000:]
     assert len(posts(simulator, UPLOAD_SUFFIX)) == 1
@@ -99,8 +99,8 @@ def test_upgrade_some_devices_then_latest(simulator):
     """1.0.0 on a group, 1.1.0 on two of its devices, then latest (1.2.0) on all, then latest unchanged."""
     members = group_device_names(simulator, 'Store-001')
     upgraded = members[:2]
-    run = run_playbook(simulator, 'app_versions.yml', extra_vars={'app_group': 'Store-001', 'upgraded': upgraded,
-                                                                   'group_size': len(members)})
+    run = run_playbook(simulator, 'app_versions.yml', extra_vars={
+        'app_group': 'Store-001', 'upgraded': upgraded, 'group_size': len(members)})
 
     assert run.rc == 0, run.output[-6000:]
     ids = fleet_devices(simulator)
@@ -118,12 +118,12 @@ def test_absent_then_absent_unchanged(simulator):
     """UNINSTALL goes only to the devices that have the app; the second run sends nothing."""
     members = group_device_names(simulator, 'Store-002')
     holders = members[:2]
-    setup = run_playbook(simulator, 'app_setup.yml', extra_vars={'setup_package': 'com.acme.signage', 'setup_version': '4.2.1',
-                                                                 'setup_devices': holders})
+    setup = run_playbook(simulator, 'app_setup.yml', extra_vars={
+        'setup_package': 'com.acme.signage', 'setup_version': '4.2.1', 'setup_devices': holders})
     assert setup.rc == 0, setup.output[-6000:]
     simulator.control('DELETE', 'requests')
-    run = run_playbook(simulator, 'app_absent.yml', extra_vars={'app_group': 'Store-002', 'holders': holders,
-                                                                 'group_size': len(members)})
+    run = run_playbook(simulator, 'app_absent.yml', extra_vars={
+        'app_group': 'Store-002', 'holders': holders, 'group_size': len(members)})
 
     assert run.rc == 0, run.output[-6000:]
     ids = fleet_devices(simulator)
@@ -167,8 +167,8 @@ def test_rollout_in_waves_and_stop(simulator):
     ids = fleet_devices(simulator)
     canary = next(record['device_name'] for record in simulator.fleet()['devices'] if record['device_name'] in bad)
     simulator.control('POST', 'devices/' + canary, {'fail_commands': True})
-    run = run_playbook(simulator, 'app_rollout.yml', extra_vars={'good_group': 'Store-001', 'good_size': len(good),
-                                                                  'bad_group': 'Store-003', 'bad_size': len(bad)})
+    run = run_playbook(simulator, 'app_rollout.yml', extra_vars={
+        'good_group': 'Store-001', 'good_size': len(good), 'bad_group': 'Store-003', 'bad_size': len(bad)})
 
     assert run.rc == 0, run.output[-6000:]
     bodies = command_posts(simulator)
