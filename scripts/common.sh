@@ -94,3 +94,55 @@ ensure_extra_venv() {
     "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@" &&
     echo "$wanted" > "$dir/.requirements.sha256"
 }
+
+# smoke_core_release COLLECTIONS_ROOT VENV_NAME PYTHON_MINOR ANSIBLE_CORE_SPEC (one of CORE_LOWEST, CORE_NEWEST):
+# ansible-doc of every module and inventory plugin, then the demo playbook against the simulator, on that
+# ansible-core. Prints the versions and the play recap; the whole log only on failure.
+smoke_core_release() {
+  local root="$1" venv="$REPO_ROOT/$2" log status=0 fqcns=() plugins=() path
+  shift
+  ensure_extra_venv "$@" "${COLLECTION_PYTHON_REQUIREMENTS[@]}" || return 1
+  for path in "$root"/ansible_collections/esper/mdm/plugins/modules/*.py; do
+    fqcns+=("esper.mdm.$(basename "$path" .py)")
+  done
+  for path in "$root"/ansible_collections/esper/mdm/plugins/inventory/*.py; do
+    [ -e "$path" ] && plugins+=("esper.mdm.$(basename "$path" .py)")
+  done
+  log=$(mktemp)
+  "$venv/bin/ansible" --version | head -n 1
+  "$venv/bin/python" --version
+  ANSIBLE_COLLECTIONS_PATH="$root" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+    "$venv/bin/ansible-doc" -t module "${fqcns[@]}" > "$log" 2>&1 || status=1
+  if [ $status = 0 ] && [ ${#plugins[@]} -gt 0 ]; then
+    ANSIBLE_COLLECTIONS_PATH="$root" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+      "$venv/bin/ansible-doc" -t inventory "${plugins[@]}" >> "$log" 2>&1 || status=1
+  fi
+  if [ $status = 0 ]; then
+    "$venv/bin/python" "$REPO_ROOT/scripts/run_demo.py" --collections-root "$root" \
+      --playbook "$root/ansible_collections/esper/mdm/playbooks/demo.yml" >> "$log" 2>&1 || status=1
+  fi
+  if [ $status = 0 ]; then
+    grep -A1 '^PLAY RECAP' "$log" | tail -n 1
+  else
+    tail -n 60 "$log"
+  fi
+  rm -f "$log"
+  return $status
+}
+
+# galaxy_importer_check COLLECTION_DIR: build the tarball and run galaxy-importer (as Galaxy does on upload, with
+# its ansible-doc and ansible-lint checks) on it; fails on an error or any warning.
+galaxy_importer_check() {
+  local collection="$1" out status=0
+  ensure_extra_venv "${IMPORTER[@]}" || return 1
+  out=$(mktemp -d)
+  "$VENV/bin/ansible-galaxy" collection build "$collection" --output-path "$out" > /dev/null || { rm -rf "$out"; return 1; }
+  (cd "$out" && PATH="$REPO_ROOT/${IMPORTER[0]}/bin:$PATH" "$REPO_ROOT/${IMPORTER[0]}/bin/python" -m galaxy_importer.main \
+    "$out"/esper-mdm-*.tar.gz) > "$out/importer.log" 2>&1 || status=1
+  if grep -E '^(WARNING|ERROR)' "$out/importer.log"; then
+    status=1
+  fi
+  grep -v '^Loading ' "$out/importer.log"
+  rm -rf "$out"
+  return $status
+}
