@@ -196,7 +196,12 @@ def describe_failed(entry):
 
 
 def stop_message(wave_number, wave_count, failed, sent, max_fail_percentage, failed_entries, unsent_count):
-    """The failure message of a rollout stopped because its failures went over the budget."""
+    """The failure message of a rollout stopped because its failures went over the budget (or ended over it)."""
+    if not unsent_count:
+        return ('rollout sent all %d waves, but %d of the %d devices failed (%s), more than max_fail_percentage %g. '
+                'Failed: %s. Fix the cause, then re-run the task (with once=true for an action) to send the failed '
+                'devices again' % (wave_count, failed, sent, percent(failed, sent), max_fail_percentage,
+                                   named(failed_entries, describe_failed)))
     return ('rollout stopped after wave %d of %d: %d of the %d devices sent so far failed (%s), more than '
             'max_fail_percentage %g; %d device(s) were not sent (unsent_devices). Failed: %s. Fix the cause, then re-run '
             'the task (with once=true for an action) to continue with the devices not done yet'

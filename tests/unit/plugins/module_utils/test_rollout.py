@@ -242,6 +242,21 @@ def test_the_wave_that_crosses_the_budget_stops_the_rollout_and_later_devices_ge
     assert result['stats'] == dict(empty_stats(), total=6, success=4, timeout=1, cancelled=1)
 
 
+def test_failures_over_the_budget_in_the_last_wave_fail_the_task_without_saying_it_stopped():
+    client, conversation, dummy = make_client([
+        post(cmd(1), [D[1]]),
+        stats(cmd(1), success=1),
+        post(cmd(2), [D[2]]),
+        stats(cmd(2), failure=1),
+        statuses(cmd(2), 'Command Failure', [2]),
+    ])
+    result = run_plans(FakeModule(), client, [plan([1, 2])], rollout=rollout([1], max_fail_percentage=10))
+    conversation.assert_done()
+    assert result['failure_message'].startswith('rollout sent all 2 waves, but 1 of the 2 devices failed (50%), more than '
+                                                'max_fail_percentage 10. Failed: kiosk-0002 (Command Failure)')
+    assert result['unsent_devices'] == []
+
+
 def test_devices_still_open_when_a_wave_wait_ends_count_as_failed():
     client, conversation, dummy = make_client(
         [post(cmd(1), [D[1], D[2]])] + [stats(cmd(1), success=1, queued=1)] * 3
