@@ -338,3 +338,23 @@ def test_plan_uninstall_only_where_installed_and_reads_nothing_when_none_has_it(
     assert [entry['reason'] for entry in skipped] == ['com.acme.scanner is not installed'] * 2
     assert diff == {'before': {}, 'after': {}} and newer == []
     assert conversation.requests == []
+
+
+def test_an_upload_retried_after_a_503_sends_the_whole_file_again(tmp_path):
+    src = write_apk(tmp_path / 'scanner.apk')
+    sent = []
+
+    def check(record):
+        sent.append(record['kwargs']['files']['app_file'][1].read())
+    conversation = Conversation([
+        Exchange('POST', UPLOAD, status=503, body={'message': 'busy'}, check=check),
+        Exchange('POST', UPLOAD, status=201, body={'application': dict(app_row(), versions=[])}, check=check),
+    ])
+    sleeps = []
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation, sleep=sleeps.append)
+    application, duplicate = apps.upload_apk(client, src)
+    assert (application['id'], duplicate) == (APP_ID, False)
+    with open(src, 'rb') as handle:
+        assert sent == [handle.read()] * 2
+    assert len(sleeps) == 1
+    conversation.assert_done()
