@@ -21,7 +21,6 @@ import sys
 import textwrap
 
 import ansible_runner
-from ansible.release import __version__ as ansible_core_version
 import pytest
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -29,7 +28,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ansible_collections.esper.mdm.plugins.module_utils._client import COMMANDS_PATH
 from ansible_collections.esper.mdm.tests.integration.conftest import COLLECTION_DIR, collections_root
 
-ANSIBLE_CORE = tuple(int(part) for part in ansible_core_version.split('.')[:2])
 CREDENTIAL_TYPE = os.path.join(COLLECTION_DIR, 'awx', 'credential_type.yml')
 INVENTORY_PLUGIN = os.path.join(COLLECTION_DIR, 'plugins', 'inventory', 'esper.py')
 AWX_PLAYBOOK = os.path.join(COLLECTION_DIR, 'playbooks', 'awx_credential_type.yml')
@@ -190,14 +188,12 @@ def test_inventory_update_lists_every_device_and_never_shows_the_key(simulator, 
 
 
 @needs_inventory_plugin
-@pytest.mark.xfail(ANSIBLE_CORE >= (2, 19), strict=True, reason=(
-    'the plugin sets ansible_python_interpreter to the template "{{ ansible_playbook_python }}"; AWX hands the '
-    "update's variables to the job as an inventory script, whose values ansible-core 2.19+ does not template"))
 def test_job_on_the_hosts_of_an_inventory_update(simulator, tmp_path, monkeypatch):
     without_esper_environment(monkeypatch)
     inventory, dummy = run_inventory_update(simulator, str(tmp_path / 'awx_inventory_update'))
 
-    # AWX stores the update's hosts and variables and gives the next job an inventory script built from them.
+    # AWX stores the update's hosts and variables and gives the next job an inventory script built from them:
+    # the plugin's ansible_connection and ansible_python_interpreter must work from there too.
     root = str(tmp_path / 'awx_job_on_inventory')
     write_private_data_dir(root, simulator)
     script = os.path.join(root, 'inventory', 'hosts')
