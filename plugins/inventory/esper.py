@@ -23,7 +23,7 @@ description:
   - "Cost: C(ceil(devices/1000)) device listing requests (one listing per state when O(states) has several), one
     group listing, one tag listing when tag names are needed, and the legacy Android listing only with
     O(android_details). With O(cache) on, a run within O(cache_timeout) makes no request."
-  - Configuration files must end in C(esper.yml) or C(esper.yaml) and contain C(plugin: esper.mdm.esper).
+  - "Configuration files must end in C(esper.yml) or C(esper.yaml) and contain C(plugin: esper.mdm.esper)."
 author:
   - esper.mdm contributors (@esper-mdm)
 extends_documentation_fragment:
