@@ -364,8 +364,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _warn_collisions(collisions, hostnames_by_id):
         parts = []
         for collision in collisions:
-            parts.append('%r (%s)' % (collision['name'], ', '.join('%s -> %s' % (device_id, hostnames_by_id.get(device_id))
-                                                                      for device_id in collision['devices'])))
+            moves = ', '.join('%s -> %s' % (device_id, hostnames_by_id.get(device_id)) for device_id in collision['devices'])
+            parts.append('%r (%s)' % (collision['name'], moves))
         display.warning('esper.mdm.esper inventory: %d host name%s wanted by more than one device, so devices fell to '
                         'their next hostnames preference (device id -> host name): %s'
                         % (len(collisions), ' was' if len(collisions) == 1 else 's were', '; '.join(parts)))

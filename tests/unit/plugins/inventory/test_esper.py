@@ -48,6 +48,7 @@ def trusted(value):
         return dict((key, trusted(item)) for key, item in value.items())
     return value
 
+
 DEFAULTS = {
     'plugin': 'esper.mdm.esper', 'api_key': API_KEY, 'tenant': None, 'api_url': BASE_URL, 'enterprise_id': ENTERPRISE_ID,
     'validate_certs': True, 'ca_path': None, 'timeout': 30, 'max_retries': 0, 'device_groups': [], 'states': [],

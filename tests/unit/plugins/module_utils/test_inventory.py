@@ -89,8 +89,8 @@ def test_device_state_never_fails(record, expected):
 
 
 def test_state_name_of_codes():
-    assert [state_name(code) for code in (0, 20, 90, 190, 5, None)] == ['unspecified', 'disabled', 'onboarding_failed',
-                                                                      'custom_settings_processed', 'unknown', 'unknown']
+    names = [state_name(code) for code in (0, 20, 90, 190, 5, None)]
+    assert names == ['unspecified', 'disabled', 'onboarding_failed', 'custom_settings_processed', 'unknown', 'unknown']
 
 
 def test_parse_states_accepts_names_codes_and_aliases():
