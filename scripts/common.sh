@@ -55,7 +55,9 @@ link_pyenv_pythons() {
 # The ansible-core releases the test command runs the demo on, each in its own cached virtualenv: the lowest
 # that meta/runtime.yml allows (requires_ansible >=2.16.0) and the newest that installs here, each under a
 # Python it supports as a controller. The collection's own requirements come from the same pins as .venv.
+# shellcheck disable=SC2034  # used by scripts/test.sh
 CORE_LOWEST=(.venv-core216 3.11 ansible-core==2.16.0)
+# shellcheck disable=SC2034  # used by scripts/test.sh
 CORE_NEWEST=(.venv-core221 3.13 ansible-core==2.21.5)
 COLLECTION_PYTHON_REQUIREMENTS=(requests==2.34.2 cryptography==50.0.2)
 # galaxy-importer pins older attrs and flake8 than the dev tools, so it gets a virtualenv of its own.
