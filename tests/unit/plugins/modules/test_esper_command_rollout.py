@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
-from ansible_collections.esper.mdm.plugins.modules import esper_wifi
+from ansible_collections.esper.mdm.plugins.module_utils import _device_state as device_state
+from ansible_collections.esper.mdm.plugins.modules import esper_command, esper_wifi
 from ansible_collections.esper.mdm.tests.unit.conversation import Conversation, Exchange, device_id, group_id, page
 from ansible_collections.esper.mdm.tests.unit.module_harness import run_module
 from ansible_collections.esper.mdm.tests.unit.plugins.modules.test_esper_command import (
@@ -22,9 +25,14 @@ from ansible_collections.esper.mdm.tests.unit.plugins.modules.test_esper_command
     open_requests,
     post,
     run,
-    sequential_state_reads,  # noqa: F401  (a fixture)
     stats,
 )
+
+
+@pytest.fixture
+def sequential_state_reads(monkeypatch):
+    """Read device state one device at a time so the scripted conversation sees a fixed order."""
+    monkeypatch.setattr(esper_command, 'plan_state_command', functools.partial(device_state.plan_state_command, workers=1))
 
 
 @pytest.mark.parametrize('args', [
