@@ -74,7 +74,8 @@ options:
   android_details:
     description:
       - Also read the legacy Android device listing, for the exact C(esper_api_level) and C(esper_timezone) of
-        Android devices (the C(/v2/devices/) listing has neither). This costs C(ceil(android devices/1000)) more requests.
+        Android devices (the C(/v2/devices/) listing has neither). This costs C(ceil(android devices/1000)) more
+        requests (one request per Android device when there are 20 or fewer).
       - Without it, C(esper_api_level) of an Android device comes from its Android version and C(esper_timezone) is null.
     type: bool
     default: false
@@ -215,7 +216,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path)
-        self._read_config_data(path)
+        config = self._read_config_data(path)
+        unknown = sorted(str(key) for key in (config or {}) if key not in self._options)
+        if unknown:
+            # ansible-core ignores unknown keys of a plugin configuration; a mistyped filter would silently widen the inventory.
+            self._fail('unknown option%s %s; the options are %s' % ('' if len(unknown) == 1 else 's', ', '.join(unknown),
+                                                                     ', '.join(sorted(self._options))))
         selection = self._selection()
         # The tenant is part of what was read: another api_url or enterprise_id must not be served from the cache.
         selection['source'] = [self.get_option(name) for name in ('tenant', 'api_url', 'enterprise_id')]

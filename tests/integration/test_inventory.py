@@ -256,6 +256,7 @@ def test_configuration_errors_name_the_option_before_any_request(simulator, tmp_
         ('plugin: esper.mdm.esper\nplatforms: [BLACKBERRY]\n', (), "platforms[0] 'BLACKBERRY' is not a platform"),
         ('plugin: esper.mdm.esper\nhostnames: [mac]\n', (), "hostnames[0] 'mac' is not a host name source"),
         ('plugin: esper.mdm.esper\nenterprise_id: not-a-uuid\n', (), 'enterprise_id must be the enterprise UUID'),
+        ('plugin: esper.mdm.esper\nstate: [online]\n', (), 'unknown option state; the options are android_details, api_key'),
     ]
     for config, env_drop, message in cases:
         completed = run_inventory(simulator, source(tmp_path, config), env_drop=env_drop)

@@ -226,6 +226,14 @@ def test_configuration_errors_name_the_option_before_any_request(monkeypatch, op
     assert harness.conversation.requests == []
 
 
+def test_an_unknown_option_is_an_error_listing_the_options(monkeypatch):
+    harness = Harness(monkeypatch, [])
+    monkeypatch.setattr(harness.plugin, '_read_config_data', lambda path: {'plugin': 'esper.mdm.esper', 'state': ['online']})
+    with pytest.raises(AnsibleParserError, match=r'unknown option state; the options are .*device_groups.*states'):
+        harness.parse()
+    assert harness.conversation.requests == []
+
+
 def test_a_wrong_key_is_one_line_without_the_key(monkeypatch):
     harness = Harness(monkeypatch, [
         Exchange('GET', GROUPS_PATH, status=401, body={'message': 'Invalid API key %s' % API_KEY, 'errors': [], 'status': 401}),
