@@ -111,7 +111,9 @@ smoke_core_release() {
     [ -e "$path" ] && plugins+=("esper.mdm.$(basename "$path" .py)")
   done
   log=$(mktemp)
-  "$venv/bin/ansible" --version | head -n 1
+  # The whole output first: ansible-core 2.21 prints a traceback when head closes the pipe early.
+  "$venv/bin/ansible" --version > "$log" 2>&1
+  head -n 1 "$log"
   "$venv/bin/python" --version
   ANSIBLE_COLLECTIONS_PATH="$root" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
     "$venv/bin/ansible-doc" -t module "${fqcns[@]}" > "$log" 2>&1 || status=1
