@@ -533,17 +533,30 @@ class EsperClient(object):
     def paginate(self, path, params=None, page_size=500, limit=None):
         """Every item of every page of a list endpoint (either envelope family), in order.
 
+        Walks limit/offset and the next links (iter_pages). Stops on a null next, an empty page, once count
+        items were read, or after limit items when limit is given.
+        """
+        items = []
+        for results, _count in self.iter_pages(path, params=params, page_size=page_size, limit=limit):
+            items.extend(results)
+            if limit and len(items) >= limit:
+                return items[:limit]
+        return items
+
+    def iter_pages(self, path, params=None, page_size=500, limit=None):
+        """Yield (results, count) for each page of a list endpoint, in order; count is the page's count or None.
+
         Walks limit/offset and the next links. A next link is resolved as RFC 3986 says against the
         URL of the page that carried it (so '/api/enterprise/...' and '?offset=20' work), and an
         absolute one gets base_url's scheme and host (the API key never goes to another host).
-        Stops on a null next, an empty page, once count items were read, or after limit items when
-        limit is given.
+        Stops on a null next, an empty page, or once count (or limit, when given) items were read.
+        A caller that has seen enough simply stops iterating: no further page is requested.
         """
         page_size = max(1, int(page_size))
         query = dict(params or {})
         query['limit'] = min(page_size, limit) if limit else page_size
         query.setdefault('offset', 0)
-        items = []
+        seen = 0
         target = self._url(path)
         visited = set()
         while True:
@@ -552,17 +565,19 @@ class EsperClient(object):
                 results = _page_results(page)
             except EsperServerError as exc:
                 raise EsperServerError(exc.message, method='GET', path=self._display_path(target)) from None
-            items.extend(results)
-            if limit and len(items) >= limit:
-                return items[:limit]
+            count = page.get('count') if isinstance(page, dict) else None
+            count = count if isinstance(count, int) and not isinstance(count, bool) else None
+            seen += len(results)
+            yield results, count
+            if limit and seen >= limit:
+                return
             if not results or not isinstance(page, dict):
-                return items
-            count = page.get('count')
-            if isinstance(count, int) and len(items) >= count:
-                return items
+                return
+            if count is not None and seen >= count:
+                return
             next_url = page.get('next')
             if not next_url:
-                return items
+                return
             target = self._next_url(target, next_url)
             if target in visited:
                 raise EsperServerError('pagination loop: the next link %s was already read' % self._display_path(target),

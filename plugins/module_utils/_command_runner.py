@@ -518,6 +518,7 @@ def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, 
     problems = []
     sent = []
     sent_ids = set()
+    sent_at = {}
     scheduled_is_final = (schedule or 'IMMEDIATE') != 'IMMEDIATE'
 
     for plan in plans:
@@ -538,7 +539,7 @@ def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, 
             result['commands'].append(entry)
             continue
         try:
-            created = submit_requests(client, bodies)
+            created = submit_requests(client, bodies, sent_at=sent_at)
         except SubmissionError as partial:
             created = partial.created
             problems.append(('%s: %d of %d requests were created before this error: %s'
@@ -569,7 +570,8 @@ def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, 
                 continue
             outcome = wait_for_completion(client, entry['command_ids'], max(0, deadline - client.clock()),
                                           expected_total=plan.expected_total, scheduled_is_final=scheduled_is_final,
-                                          sleep=client.sleep, clock=client.clock, device_names=plan.device_names)
+                                          sleep=client.sleep, clock=client.clock, device_names=plan.device_names,
+                                          sent_at=sent_at)
         except EsperApiError as error:
             message = 'could not read the progress of %s (%s): %s' % (
                 plan.command, ', '.join(entry['command_ids']), scrub_text(error, secrets))

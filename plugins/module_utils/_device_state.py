@@ -15,11 +15,10 @@ sent another (§3.1).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import command_for_state
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperNotFoundError
 from ansible_collections.esper.mdm.plugins.module_utils._command_history import is_open, latest_statuses, same_request_filter
+from ansible_collections.esper.mdm.plugins.module_utils._parallel import parallel_map
 from ansible_collections.esper.mdm.plugins.module_utils._targets import device_label
 
 DEVICESTATE_PATH = 'device/v0/devices/%s/devicestate'
@@ -35,27 +34,12 @@ def for_each_device(devices_or_ids, read_one, workers=8):
     devices_or_ids: DeviceInfo dicts or device ids; read_one receives each item as given. The result follows
     the input order whatever order the threads finish in. When read_one raises for some devices, the error of
     the first of them in input order is raised as it is (the client's typed error) and reads not yet started
-    are cancelled. A 404 is an error like any other here: read_one decides whether it means "no data".
+    are cancelled (parallel_map). A 404 is an error like any other here: read_one decides whether it means "no data".
     """
     items = list(devices_or_ids or [])
     results = {}
-    if workers <= 1 or len(items) <= 1:
-        for item in items:
-            results[_device_id(item)] = read_one(item)
-        return results
-    executor = ThreadPoolExecutor(max_workers=min(workers, len(items)))
-    futures = [executor.submit(read_one, item) for item in items]
-    try:
-        # Waiting in input order is what makes the first failing device in that order the one whose error is raised.
-        for item, future in zip(items, futures):
-            results[_device_id(item)] = future.result()
-    except Exception:
-        # Reads not yet started are pointless once one has failed.
-        for future in futures:
-            future.cancel()
-        raise
-    finally:
-        executor.shutdown(wait=True)
+    for item, value in zip(items, parallel_map(read_one, items, workers=workers)):
+        results[_device_id(item)] = value
     return results
 
 

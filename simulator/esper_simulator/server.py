@@ -36,6 +36,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     """Turns HTTP into ApiRequest/ApiResponse; HTTP/1.1 keep-alive so clients can pool connections."""
 
     protocol_version = 'HTTP/1.1'
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm holds the body until the client's
+    # delayed ACK (40 ms on Linux), so every keep-alive request would take 40 ms and the simulator would be the bottleneck.
+    disable_nagle_algorithm = True
     server_version = f'EsperSimulator/{__version__}'
 
     def do_GET(self):

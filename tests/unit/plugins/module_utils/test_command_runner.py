@@ -135,7 +135,7 @@ def test_send_and_wait_for_success():
     assert result['request'] == body
     assert result['stats'] == dict(empty_stats(), total=2, success=2)
     assert result['failed_devices'] == [] and result['timed_out'] is False
-    assert fake_time.sleeps == [1.0]
+    assert fake_time.sleeps == [0.5]
     assert 'failure_message' not in result
 
 
@@ -175,7 +175,7 @@ def test_failed_devices_fail_the_run_with_a_message_and_keep_the_ids():
 
 def test_timeout_fails_with_open_devices_listed():
     client, conversation, fake_time = make_client(
-        [post(CMD_1)] + [stats(CMD_1, queued=1, success=1)] * 4
+        [post(CMD_1)] + [stats(CMD_1, queued=1, success=1)] * 5
         + [statuses(CMD_1, 'Command Queued', [{'id': 's1', 'request': CMD_1, 'device': D1, 'state': 'Command Queued',
                                                'reason': ''}])])
     result = run_plans(FakeModule(), client, [CommandPlan('REBOOT', {}, [D1, D2], [])], wait_timeout=3)
@@ -185,7 +185,7 @@ def test_timeout_fails_with_open_devices_listed():
                                          'command_id': CMD_1}]
     assert 'did not succeed' not in result['failure_message']
     assert result['failure_message'].startswith('1 device still open after 3s (1 Command Queued)')
-    assert fake_time.sleeps == [1.0, 1.5, 0.5]
+    assert fake_time.sleeps == [0.5, 0.5, 1.0, 1.0]
 
 
 def test_no_wait_returns_the_first_stats():

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import math
+import threading
+
 import pytest
 
 from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient, EsperValidationError
@@ -17,8 +20,12 @@ from ansible_collections.esper.mdm.plugins.module_utils._submission import (
     command_type_problem,
     describe_outcome,
     empty_stats,
+    EndEstimate,
+    combined_end,
     infer_command_type,
+    next_poll_delay,
     normalise_stats,
+    progress_bounds,
     read_stats,
     submit_requests,
     sum_stats,
@@ -30,8 +37,11 @@ from ansible_collections.esper.mdm.tests.unit.conversation import (
     ENTERPRISE_ID,
     Conversation,
     Exchange,
+    FakeResponse,
+    UnorderedSession,
     content,
     page,
+    refuse_sleep,
 )
 from ansible_collections.esper.mdm.tests.unit.module_harness import FakeTime
 
@@ -242,7 +252,7 @@ def test_read_stats_normalises_the_stats_endpoint():
     conversation.assert_done()
 
 
-def test_wait_polls_with_a_growing_interval_until_every_device_is_final():
+def test_wait_reads_at_once_then_plans_the_next_read_from_the_progress_seen():
     fake_time = FakeTime()
     client, conversation = make_client([
         stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 2}]),
@@ -252,22 +262,33 @@ def test_wait_polls_with_a_growing_interval_until_every_device_is_final():
     ], fake_time)
     result = wait_for_completion(client, [CMD_1], 300, sleep=fake_time.sleep, clock=fake_time.clock)
     conversation.assert_done()
-    assert fake_time.sleeps == [1.0, 1.5, 2.25]
+    # Queued only: nothing to estimate from, the plain first gap. Then both devices are 7/8 of the way after 0.5 s,
+    # so the end is close: the shortest gap, twice, within the round budget.
+    assert fake_time.sleeps == [0.5, 0.25, 0.25]
+    assert result.rounds == 4
     assert result.timed_out is False
     assert result.stats == dict(empty_stats(), total=2, success=2)
     assert result.stats_by_request == {CMD_1: result.stats}
     assert result.failed_devices == [] and result.open_devices == []
 
 
-def test_wait_interval_is_capped_at_15_seconds():
+def test_without_progress_the_gaps_grow_by_sqrt2_and_the_rounds_stay_within_budget():
     fake_time = FakeTime()
-    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}])] * 10
+    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}])] * 30
     exchanges.append(stats_reply(CMD_1, [{'state': 'Command Success', 'total': 1}]))
     client, conversation = make_client(exchanges, fake_time)
-    wait_for_completion(client, [CMD_1], 1000, sleep=fake_time.sleep, clock=fake_time.clock)
+    result = wait_for_completion(client, [CMD_1], 10 ** 6, sleep=fake_time.sleep, clock=fake_time.clock)
     conversation.assert_done()
-    assert max(fake_time.sleeps) == 15.0
-    assert fake_time.sleeps[:4] == [1.0, 1.5, 2.25, 3.375]
+    assert fake_time.sleeps[:3] == [0.5, 0.5, 0.5]
+    assert fake_time.sleeps[3] == pytest.approx((2 ** 0.5 - 1) * 1.5)
+    elapsed = 0.0
+    for number, gap in enumerate(fake_time.sleeps, start=1):
+        # Read number+1 comes after this gap: at least the plain gap, and late enough that one more read still fits
+        # 2 log2(t / 0.5) + 4 at its time t.
+        assert gap >= min(max(0.5, (2 ** 0.5 - 1) * elapsed), submission.MAX_POLL_GAP) - 1e-6
+        elapsed += gap
+        assert number + 2 <= 2 * math.log(max(elapsed, 0.5) / 0.5, 2) + 4 + 1e-6
+    assert result.rounds == 31 <= 2 * math.log(elapsed / 0.5, 2) + 4
 
 
 def test_empty_status_after_a_group_create_is_not_completion():
@@ -357,14 +378,15 @@ def test_failed_devices_are_read_from_every_page_with_names_and_reasons():
 
 def test_timeout_reports_open_devices_and_never_sleeps_past_the_deadline():
     fake_time = FakeTime()
-    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}, {'state': 'Command Success', 'total': 1}])] * 6
+    exchanges = [stats_reply(CMD_1, [{'state': 'Command Queued', 'total': 1}, {'state': 'Command Success', 'total': 1}])] * 7
     exchanges.append(status_page(CMD_1, 'Command Queued', [status(CMD_1, device_id(1), 'Command Queued')]))
     client, conversation = make_client(exchanges, fake_time)
     start = fake_time.now
     result = wait_for_completion(client, [CMD_1], 10, sleep=fake_time.sleep, clock=fake_time.clock)
     conversation.assert_done()
-    # 1 + 1.5 + 2.25 + 3.375 = 8.125, then only the 1.875 s left, then the deadline has passed.
-    assert fake_time.sleeps == [1.0, 1.5, 2.25, 3.375, 1.875]
+    # Half the devices are final, the other half queued: the estimate says the end is as far away as the time
+    # waited, so the read is put there (twice the time waited, at least 0.5 s): 0.5, 1, 2, 4, 8, then the 2 s left.
+    assert fake_time.sleeps == [0.5, 0.5, 1.0, 2.0, 4.0, 2.0]
     assert fake_time.now - start == 10
     assert result.timed_out
     assert result.open_devices == [{'device': device_id(1), 'state': 'Command Queued', 'reason': '', 'command_id': CMD_1}]
@@ -425,3 +447,159 @@ def test_an_empty_group_completes_when_its_expected_total_is_zero():
     result = wait_for_completion(client, [CMD_1], 60, expected_total=0, sleep=fake_time.sleep, clock=fake_time.clock)
     conversation.assert_done()
     assert not result.timed_out and result.stats == empty_stats()
+
+
+# ---------------------------------------------------------------- the polling schedule against device models
+
+class ModelSession:
+    """Answers /stats/ from a model of the devices on a fake clock: state_at(device, elapsed) -> state name."""
+
+    def __init__(self, fake_time, devices, state_at):
+        self.fake_time = fake_time
+        self.started = fake_time.now
+        self.devices = devices
+        self.state_at = state_at
+        self.reads = 0
+
+    def request(self, method, url, params=None, **kwargs):
+        assert method == 'GET' and url.endswith('/stats/')
+        self.reads += 1
+        totals = {}
+        for device in range(self.devices):
+            state = self.state_at(device, self.fake_time.now - self.started)
+            totals[state] = totals.get(state, 0) + 1
+        return FakeResponse(200, content({'id': CMD_1, 'status': [{'state': state, 'total': total}
+                                                                  for state, total in totals.items()]}))
+
+    def mount(self, *args, **kwargs):
+        """Accept adapter mounting like a Session."""
+
+    def close(self):
+        """Accept close() like a Session."""
+
+    headers = {}
+
+
+STEP_STATES = ('Command Queued', 'Command Initiated', 'Command Acknowledged', 'Command In Progress')
+
+
+def steps_model(duration):
+    """Every device moves one state each duration/4 s and succeeds at duration (the simulator's model)."""
+    return lambda device, elapsed: 'Command Success' if elapsed >= duration else STEP_STATES[int(elapsed * 4 / duration)]
+
+
+def spread_model(duration, devices):
+    """Device n stays queued, then succeeds at duration * (n + 1) / devices: the fleet finishes over time."""
+    return lambda device, elapsed: 'Command Success' if elapsed >= duration * (device + 1) / devices else 'Command Queued'
+
+
+def in_progress_model(duration):
+    """Every device shows In Progress until all succeed together at duration: nothing tells when."""
+    return lambda device, elapsed: 'Command Success' if elapsed >= duration else 'Command In Progress'
+
+
+def run_model(duration, state_at, devices=50):
+    fake_time = FakeTime()
+    session = ModelSession(fake_time, devices, state_at)
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=session, sleep=fake_time.sleep,
+                         clock=fake_time.clock)
+    result = wait_for_completion(client, [CMD_1], 100000, sleep=fake_time.sleep, clock=fake_time.clock,
+                                 expected_total=devices)
+    assert result.stats['success'] == devices and not result.timed_out
+    return fake_time.now - session.started - duration, result.rounds, session.reads
+
+
+DURATIONS = (1, 2, 4, 7.5, 10, 30, 60, 300, 1800)
+
+
+@pytest.mark.parametrize('duration', DURATIONS)
+@pytest.mark.parametrize('model', ['steps', 'spread'])
+def test_the_end_is_seen_within_10_percent_and_in_logarithmic_rounds_when_progress_shows(duration, model):
+    state_at = steps_model(duration) if model == 'steps' else spread_model(duration, 50)
+    lag, rounds, reads = run_model(duration, state_at)
+    assert 0 <= lag <= max(0.5, 0.1 * duration)
+    assert rounds == reads
+    assert rounds <= 2 * math.log(duration / 0.5, 2) + 4 if duration > 0.5 else rounds <= 4
+
+
+@pytest.mark.parametrize('duration', DURATIONS)
+def test_without_a_usable_estimate_the_rounds_stay_logarithmic(duration):
+    lag, rounds, _reads = run_model(duration, in_progress_model(duration))
+    assert rounds <= 2 * math.log(max(duration, 0.5) / 0.5, 2) + 4
+    # Nothing shows how far the devices are, so the end is seen within the plain schedule's gap: 41 % of the wait.
+    assert 0 <= lag <= max(0.5, (2 ** 0.5 - 1) * duration + 0.5)
+
+
+@pytest.mark.parametrize('elapsed, rounds, low, high, expected', [
+    (0.0, 1, None, None, 0.5),                     # nothing known: the first gap
+    (10.0, 5, None, None, (2 ** 0.5 - 1) * 10),    # the plain schedule
+    (10000.0, 30, None, None, 300.0),              # capped
+    (10.0, 5, 40.0, None, 10.0),                   # the end is far: at most twice the time waited
+    (10.0, 5, 12.0, 12.5, 2.5 + 0.05 + 0.2),       # narrow bounds: just after the latest end
+    (10.0, 5, 12.0, 20.0, 3.0 + 0.05 + 0.2),       # wide bounds: the 8 reads the budget leaves until 20 s spread over them
+    (10.0, 12, 12.0, 12.5, 0.5 * 2 ** 5 - 10),     # ... and never a read the round budget does not allow
+    (10.0, 5, 10.0, None, (2 ** 0.5 - 1) * 10),    # no upper bound: the plain schedule
+    (0.3, 1, 0.3, 0.31, 0.25),                     # never closer than MIN_POLL_GAP
+])
+def test_next_poll_delay(elapsed, rounds, low, high, expected):
+    assert next_poll_delay(elapsed, rounds, low, high) == pytest.approx(max(expected, 0.25))
+
+
+def test_progress_bounds_count_final_devices_whole_and_moving_ones_within_their_state():
+    stats = dict(empty_stats(), total=8, success=2, failure=1, acknowledged=1, in_progress=2, queued=2)
+    low, high = progress_bounds(stats)
+    assert low == pytest.approx((3 * 4 + 2 + 2 * 3) / 32.0) and high == pytest.approx((3 * 4 + 3 + 2 * 4) / 32.0)
+    assert progress_bounds(dict(empty_stats(), total=3, queued=3)) is None
+    assert progress_bounds(empty_stats()) is None
+    # Devices not listed yet (a group fanning out) count as not started.
+    assert progress_bounds(dict(empty_stats(), total=1, success=1), expected=4) == (0.25, 0.25)
+    assert progress_bounds(dict(empty_stats(), total=2, scheduled=2), scheduled_is_final=True) == (1.0, 1.0)
+
+
+def test_end_estimate_intersects_reads_and_starts_over_when_they_contradict():
+    estimate = EndEstimate()
+    estimate.update(1.0, (0.25, 0.5))            # the end is between 2 and 4 s
+    assert (estimate.low, estimate.high) == (2.0, 4.0)
+    estimate.update(2.5, (0.5, 0.75))            # between 3.33 and 5: together 3.33 to 4
+    assert estimate.low == pytest.approx(2.5 / 0.75) and estimate.high == 4.0
+    estimate.update(6.0, (0.75, 1.0))            # the pace changed: between 6 and 8 only
+    assert (estimate.low, estimate.high) == (6.0, 8.0)
+    estimate.update(7.0, None)                   # a read that says nothing changes nothing
+    assert (estimate.low, estimate.high) == (6.0, 8.0)
+    assert combined_end([estimate, EndEstimate()]) == (None, None)
+    other = EndEstimate()
+    other.update(1.0, (0.0, 0.25))               # no upper bound
+    assert combined_end([estimate, other]) == (6.0, None)
+
+
+def test_open_requests_are_read_in_parallel():
+    barrier = threading.Barrier(3, timeout=5)
+    ids = [CMD_1, CMD_2, '9d0e6a4f-5b1c-4c1d-9e2f-000000000003']
+    session = UnorderedSession(dict(('commands/v0/commands/%s/stats/' % command_id,
+                                     (200, content({'id': command_id, 'status': [{'state': 'Command Success', 'total': 1}]})))
+                                    for command_id in ids), barrier=barrier)
+    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=session, sleep=refuse_sleep)
+    result = wait_for_completion(client, ids, 60, sleep=refuse_sleep)
+    # The barrier lets the reads through only when all three are in flight together.
+    assert sorted(path for _method, path in session.asked) == sorted('commands/v0/commands/%s/stats/' % i for i in ids)
+    assert result.stats['success'] == 3 and result.rounds == 1
+
+
+def test_requests_sent_before_the_wait_are_dated_from_their_post():
+    # Sent 2 s before the wait began and half-way 1 s into it: 3 s of 6, so the end is 4 s into the wait.
+    early = EndEstimate(offset=2.0)
+    early.update(1.0, (0.5, 0.5))
+    assert (early.low, early.high) == (6.0, 6.0)
+    assert combined_end([early]) == (4.0, 4.0)
+
+
+def test_submit_requests_records_when_each_request_was_sent():
+    fake_time = FakeTime()
+    bodies = build_requests('REBOOT', {}, [device_id(n) for n in range(1, 1502)], [])
+    client, conversation = make_client([Exchange('POST', 'commands/v0/commands/', status=201, body=content(created(CMD_1, bodies[0]), code=201)),
+                                        Exchange('POST', 'commands/v0/commands/', status=201, body=content(created(CMD_2, bodies[1]), code=201))],
+                                       fake_time)
+    sent_at = {}
+    submit_requests(client, bodies, sent_at=sent_at)
+    conversation.assert_done()
+    assert sent_at == {CMD_1: fake_time.now, CMD_2: fake_time.now}

@@ -17,6 +17,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._client import EsperAuth
 from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     TargetError,
     android_api_level,
+    choose_id_reads,
     command_platforms,
     device_api_level,
     device_label,
@@ -325,13 +326,72 @@ def test_errors_other_than_not_found_are_the_clients_own():
     conversation.assert_done()
 
 
-def test_many_uuids_use_one_listing_instead_of_a_request_each():
+def test_uuids_that_are_a_large_share_of_the_fleet_are_checked_against_the_whole_listing():
+    fleet = [device(n) for n in range(1, 3001)]
+    client, conversation = make_client(listing(DEVICE_PATH, [fleet[:1000], fleet[1000:2000], fleet[2000:]]))
+    wanted = [device_id(n) for n in range(2500, 0, -1)]
+    assert [d['id'] for d in resolve_devices(client, wanted)] == wanted
+    conversation.assert_done()
+    # 1,500 ids left after the first page cost more one by one than the 2 pages left.
+    assert conversation.count('GET') == 3
+
+
+def test_a_few_uuids_of_a_large_fleet_are_read_one_by_one_after_the_first_page():
+    first_page = [device(n) for n in range(1, 1001)]
+    body = {'content': page(first_page, count=10000, next_url=next_url(DEVICE_PATH, 1000), enveloped=False, prev_key='prev')}
+    later = list(range(5001, 5021))
+    wanted = [device_id(n) for n in range(1, 11)] + [device_id(n) for n in later] + [device_id(3)]
+    client, conversation = make_client([Exchange('GET', DEVICE_PATH, params={'limit': 1000, 'offset': 0}, body=body)]
+                                       + [one_device(n) for n in later])
+    resolved = resolve_devices(client, wanted)
+    assert [d['id'] for d in resolved] == wanted[:-1]
+    conversation.assert_done()
+    # One page says the fleet has 10,000 devices: 20 single reads instead of 9 more pages of 1,000.
+    assert conversation.count('GET', DEVICE_PATH) == 21
+    assert resolved[10]['device_name'] == 'device-5001'
+
+
+def test_unknown_uuids_are_refused_by_either_way_before_anything_is_sent():
+    first_page = [device(n) for n in range(1, 1001)]
+    body = {'content': page(first_page, count=10000, next_url=next_url(DEVICE_PATH, 1000), enveloped=False, prev_key='prev')}
+    missing = device_id(9999)
+    client, conversation = make_client([Exchange('GET', DEVICE_PATH, params={'limit': 1000, 'offset': 0}, body=body)]
+                                       + [one_device(n) for n in range(5001, 5021)] + [not_found(DEVICE_PATH + missing)])
+    with pytest.raises(TargetError) as raised:
+        resolve_devices(client, [device_id(n) for n in range(5001, 5021)] + [device_id(1), missing])
+    assert raised.value.problems == ['device %s not found in enterprise' % missing]
+    conversation.assert_done()
+    assert conversation.count('POST') == 0
+
+    fleet = [device(n) for n in range(1, 101)]
+    client, conversation = make_client(listing(DEVICE_PATH, [fleet[:50], fleet[50:]]))
+    with pytest.raises(TargetError) as raised:
+        resolve_devices(client, [device_id(n) for n in range(1, 100)] + [missing])
+    assert raised.value.problems == ['device %s not found in enterprise' % missing]
+    conversation.assert_done()
+
+
+def test_a_listing_without_count_is_read_to_the_end():
     fleet = [device(n) for n in range(1, 31)]
-    client, conversation = make_client(listing(DEVICE_PATH, [fleet[:15], fleet[15:]]))
+    pages = listing(DEVICE_PATH, [fleet[:15], fleet[15:]])
+    for exchange in pages:
+        exchange.body['content']['count'] = None
+    client, conversation = make_client(pages)
     wanted = [device_id(n) for n in range(21, 0, -1)]
     assert [d['id'] for d in resolve_devices(client, wanted)] == wanted
     conversation.assert_done()
-    assert conversation.count('GET') == 2
+
+
+@pytest.mark.parametrize('unresolved, remaining, expected', [
+    (0, 5000, True),          # everything found already: stop listing
+    (20, 9000, True),         # 20 reads < 9 pages
+    (225, 9000, True),        # 9 pages cost 225 reads
+    (226, 9000, False),
+    (1500, 2000, False),
+    (5, None, False),         # no count: the rest cannot be priced, the listing goes on
+])
+def test_choose_id_reads(unresolved, remaining, expected):
+    assert choose_id_reads(unresolved, remaining) is expected
 
 
 def test_name_and_uuid_of_the_same_device_give_it_once():

@@ -150,7 +150,7 @@ def test_reboot_by_name_sends_one_device_request_and_waits():
     assert result['request'] == body
     assert result['stats'] == dict(empty_stats(), total=2, success=2)
     assert result['skipped_devices'] == [] and result['failed_devices'] == [] and result['timed_out'] is False
-    assert result['sleeps'] == [1.0]
+    assert result['sleeps'] == [0.5]
     assert 'commands' not in result
 
 
@@ -222,7 +222,7 @@ def test_dynamic_request_waits_for_the_groups_devices_too():
     ])
     assert result.get('failed') is not True
     assert result['stats'] == dict(empty_stats(), total=3, success=3)
-    assert result['sleeps'] == [1.0]
+    assert result['sleeps'] == [0.5]
 
 
 def test_2500_devices_become_3_requests():
@@ -292,7 +292,7 @@ def test_cancelled_devices_fail_the_module():
 
 
 def test_deadline_with_open_devices_fails_with_timed_out():
-    exchanges = [device_listing(), post(CMD_1)] + [stats(CMD_1, queued=1, success=1)] * 4
+    exchanges = [device_listing(), post(CMD_1)] + [stats(CMD_1, queued=1, success=1)] * 5
     exchanges.append(statuses({'request': CMD_1, 'state': 'Command Queued'}, [status(CMD_1, 2, 'Command Queued')]))
     result = run({'command': 'REBOOT', 'devices': ['kiosk-0001', 'kiosk-0002'], 'wait_timeout': 3}, exchanges)
     assert result['failed'] is True and result['timed_out'] is True
@@ -607,3 +607,28 @@ def test_documented_choices_match_the_catalogue():
         assert name in args_text, name
     yaml.safe_load(esper_command.EXAMPLES)
     yaml.safe_load(esper_command.RETURN)
+
+
+# ---------------------------------------------------------------- fleet-scale targets
+
+
+def test_an_unknown_id_among_many_is_refused_before_the_first_of_several_batches():
+    fleet = [device(number) for number in range(1, 2501)]
+    unknown = device_id(7777)
+    result = run({'command': 'REBOOT', 'devices': [d['id'] for d in fleet] + [unknown]}, [device_listing(fleet)])
+    assert result['failed'] is True and result['posts'] == 0
+    assert unknown in result['msg']
+
+
+def test_a_few_ids_of_a_large_fleet_are_read_one_by_one_and_an_unknown_one_sends_nothing():
+    first = [device(number) for number in range(1, 1001)]
+    listing_page = Exchange('GET', DEVICES_PATH, params={'limit': 1000, 'offset': 0},
+                            body={'content': page(first, count=50000, enveloped=False, prev_key='prev',
+                                                  next_url='https://acme-api.esper.cloud/api/v2/devices/?limit=1000&offset=1000')})
+    wanted = list(range(20001, 20030))
+    unknown = device_id(99999)
+    exchanges = [listing_page] + [Exchange('GET', DEVICES_PATH + device_id(n), body={'content': device(n)}) for n in wanted]
+    exchanges.append(Exchange('GET', DEVICES_PATH + unknown, status=404, body={'code': 404, 'message': 'Not found', 'content': {}}))
+    result = run({'command': 'REBOOT', 'devices': [device_id(n) for n in wanted] + [unknown]}, exchanges)
+    assert result['failed'] is True and result['posts'] == 0
+    assert unknown in result['msg']
