@@ -309,7 +309,7 @@ def section_noop(args, workdir, collections):
         for _round in range(args.repeat):
             for label in labels:
                 bench.sim.control('DELETE', '_sim/requests')
-                seconds, changed = run_module_in_process(collections[label], module_args, workdir)
+                seconds, changed = run_module_in_process(collections[label], module_args)
                 records = [record for record in bench.sim.control('GET', '_sim/requests') if record['path'].startswith('/api/')]
                 results[label].append((seconds, len(records), changed))
                 if label == 'esper.mdm':
@@ -326,31 +326,33 @@ def section_noop(args, workdir, collections):
         bench.close()
 
 
-def run_module_in_process(collection_dir, module_args, workdir):
-    """Run esper_command's main() in a fresh interpreter (the collection importable); returns (seconds, changed)."""
-    root = collections_root(collection_dir, workdir, 'inproc-%d' % time.monotonic_ns())
+def run_module_in_process(root, module_args):
+    """Run esper_command's main() in a fresh interpreter, the collection under root; returns (seconds, changed)."""
     code = r'''
 import io, json, sys, time
 sys.path.insert(0, sys.argv[1])
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": json.loads(sys.argv[2])}))
+from ansible.module_utils.testing import patch_module_args
 from ansible_collections.esper.mdm.plugins.modules import esper_command
 out, real = io.StringIO(), sys.stdout
 sys.stdout = out
 started = time.perf_counter()
-try:
-    esper_command.main()
-except SystemExit:
-    pass
+with patch_module_args(json.load(open(sys.argv[2]))):
+    try:
+        esper_command.main()
+    except SystemExit:
+        pass
 seconds = time.perf_counter() - started
 sys.stdout = real
 result = json.loads(out.getvalue())
 print(json.dumps({"seconds": seconds, "changed": result.get("changed"), "failed": result.get("failed"), "msg": result.get("msg")}))
 '''
-    output = subprocess.run([sys.executable, '-c', code, root, json.dumps(module_args)], check=True,
-                            stdout=subprocess.PIPE).stdout
-    shutil.rmtree(root)
+    args_file = os.path.join(root, 'module_args.json')
+    with open(args_file, 'w') as handle:
+        json.dump(module_args, handle)
+    process = subprocess.run([sys.executable, '-c', code, root, args_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if process.returncode:
+        raise RuntimeError('the module did not run: %s' % process.stderr.decode('utf-8', 'replace')[-2000:])
+    output = process.stdout
     result = json.loads(output.decode().strip().splitlines()[-1])
     if result.get('failed'):
         sys.stderr.write('module failed: %s\n' % result.get('msg'))
