@@ -195,7 +195,7 @@ def test_each_wave_is_posted_after_the_previous_one_finished_in_order_and_size()
     assert result['waves'][1]['stats'] == dict(empty_stats(), total=2, success=2)
     assert result['unsent_devices'] == [] and result['failed_devices'] == []
     # one poll interval in wave 1, then the pause before waves 2 and 3
-    assert fake_time.sleeps == [1.0, 30, 30]
+    assert fake_time.sleeps == [0.5, 30, 30]
 
 
 def test_failures_within_the_budget_over_all_waves_succeed_with_a_warning():
@@ -259,7 +259,7 @@ def test_failures_over_the_budget_in_the_last_wave_fail_the_task_without_saying_
 
 def test_devices_still_open_when_a_wave_wait_ends_count_as_failed():
     client, conversation, dummy = make_client(
-        [post(cmd(1), [D[1], D[2]])] + [stats(cmd(1), success=1, queued=1)] * 3
+        [post(cmd(1), [D[1], D[2]])] + [stats(cmd(1), success=1, queued=1)] * 4
         + [statuses(cmd(1), 'Command Queued', [2])])
     result = run_plans(FakeModule(), client, [plan([1, 2, 3])], rollout=rollout([2]), wait_timeout=2)
     conversation.assert_done()
