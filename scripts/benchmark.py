@@ -16,8 +16,9 @@ hand-written uri playbook: one POST per 1,000 devices, then `until` on each requ
 Figures:
 - wall: seconds from starting ansible-playbook to its exit; requests: API requests the simulator received;
 - lag: from the moment the last device finished to the moment the task ended (a callback records task ends);
-- rounds: how many times the first request's stats were read; peak MB: the largest summed RSS of the
-  ansible-playbook process tree (sampled every 20 ms); sim CPU: the simulator's CPU seconds over the wall time.
+- rounds: how many times the first request's stats were read; peak MB: the largest summed PSS (shared pages split
+  between the processes sharing them) of the ansible-playbook process tree, sampled every 20 ms; sim CPU: the
+  simulator's CPU seconds over the wall time.
 """
 
 import argparse
@@ -52,21 +53,21 @@ def collections_root(collection_dir, workdir, label):
     return root
 
 
-def tree_rss_kb(root_pid):
-    """The summed VmRSS (kB) of root_pid and every process below it."""
+def tree_memory_kb(root_pid):
+    """The summed proportional set size (kB) of root_pid and every process below it.
+
+    PSS, not RSS: ansible-playbook forks a worker per task, and a fork shares its parent's pages until either writes
+    them; summing RSS would count those pages twice. PSS splits each shared page between the processes sharing it.
+    """
     parents = {}
-    rss = {}
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
             continue
         try:
-            with open('/proc/%s/status' % entry) as handle:
-                fields = dict(line.split(':', 1) for line in handle if ':' in line)
-        except OSError:
+            with open('/proc/%s/stat' % entry) as handle:
+                parents[int(entry)] = int(handle.read().rsplit(')', 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        pid = int(entry)
-        parents[pid] = int(fields.get('PPid', '0').strip() or 0)
-        rss[pid] = int((fields.get('VmRSS', '0 kB').split() or ['0'])[0])
     tree = {root_pid}
     grew = True
     while grew:
@@ -75,11 +76,21 @@ def tree_rss_kb(root_pid):
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return sum(rss.get(pid, 0) for pid in tree)
+    total = 0
+    for pid in tree:
+        try:
+            with open('/proc/%d/smaps_rollup' % pid) as handle:
+                for line in handle:
+                    if line.startswith('Pss:'):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
 
 
 class PeakSampler(threading.Thread):
-    """Samples the RSS of a process tree every 20 ms until stopped; peak_mb is the largest sum seen."""
+    """Samples the memory (PSS) of a process tree every 20 ms until stopped; stop() returns the largest sum in MB."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
@@ -89,7 +100,7 @@ class PeakSampler(threading.Thread):
 
     def run(self):
         while not self._stop_event.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self.peak_kb = max(self.peak_kb, tree_memory_kb(self.pid))
             self._stop_event.wait(0.02)
 
     def stop(self):

@@ -122,6 +122,24 @@ def normalise_device(record):
     return device
 
 
+# What command targets need of a device record (names, platform, Android release, state, group, timezone): the rest
+# of a v2 record (hardware, network, battery, ...) is dropped when devices are resolved, so 100,000 targets fit.
+TARGET_FIELDS = ('id', 'name', 'device_name', 'alias', 'alias_name', 'platform', 'os', 'os_version', 'api_level',
+                 'state', 'status', 'serial', 'group_id', 'timezone_string')
+
+
+def target_device(record):
+    """normalise_device(record) with only TARGET_FIELDS (and software_info's os_version): what command targets use."""
+    device = normalise_device(record)
+    if not isinstance(device, dict):
+        return device
+    slim = dict((key, device[key]) for key in TARGET_FIELDS if key in device)
+    software = device.get('software_info')
+    if isinstance(software, dict) and software.get('os_version') is not None:
+        slim['software_info'] = {'os_version': software.get('os_version')}
+    return slim
+
+
 def device_label(device):
     """The name to show for a device in messages and results: its device_name (v2: name), else its id."""
     if not isinstance(device, dict):
@@ -280,21 +298,25 @@ def _append_unique(resolved, seen_ids, item):
         resolved.append(item)
 
 
-def list_devices(client, params=None):
+def list_devices(client, params=None, slim=False):
     """Every device of the tenant, every platform, from one paginated /v2/devices/ listing (pages of 1000).
 
-    params: v2 filters (§13.2) such as {'group_multi': <group id>}. The records are normalised (normalise_device).
+    params: v2 filters (§13.2) such as {'group_multi': <group id>}. The records are normalised (normalise_device),
+    or, with slim, cut to what command targets need (target_device), page by page.
     """
-    listing = client.paginate(V2_DEVICES_PATH, params=params, page_size=V2_PAGE_SIZE)
-    return [normalise_device(device) for device in listing if isinstance(device, dict)]
+    convert = target_device if slim else normalise_device
+    devices = []
+    for results, _count in client.iter_pages(V2_DEVICES_PATH, params=params, page_size=V2_PAGE_SIZE):
+        devices.extend(convert(device) for device in results if isinstance(device, dict))
+    return devices
 
 
 def get_device(client, device_id):
-    """One device of any platform by UUID (GET v2/devices/<id>), normalised; EsperNotFoundError when unknown.
+    """One device of any platform by UUID (GET v2/devices/<id>) as a target (target_device); EsperNotFoundError when unknown.
 
     v2 search does not find a device by its UUID (§13.2), so ids are read one by one or from the listing.
     """
-    return normalise_device(client.get(V2_DEVICE_PATH % device_id))
+    return target_device(client.get(V2_DEVICE_PATH % device_id))
 
 
 def list_legacy_devices(client, params=None):
@@ -385,10 +407,10 @@ def _resolve_from_listing(client, refs, names, uuids):
             name = record.get('device_name') or record.get('name')
             alias = record.get('alias_name') or record.get('alias')
             if device_id in wanted_ids and device_id not in by_id:
-                by_id[device_id] = normalise_device(record)
+                by_id[device_id] = target_device(record)
             for text in (name, alias):
                 if text in wanted_names:
-                    candidates[text].append(normalise_device(record))
+                    candidates[text].append(target_device(record))
             if names:
                 all_names.extend(text for text in (name, alias) if text)
         read += len(results)
@@ -500,7 +522,7 @@ def expand_groups(client, groups):
         group_id = _group_id(group)
         if group_id in members:
             continue
-        members[group_id] = list_devices(client, params={'group_multi': group_id})
+        members[group_id] = list_devices(client, params={'group_multi': group_id}, slim=True)
     return members
 
 
