@@ -360,7 +360,8 @@ print(json.dumps({"seconds": seconds, "changed": result.get("changed"), "failed"
     args_file = os.path.join(root, 'module_args.json')
     with open(args_file, 'w') as handle:
         json.dump(module_args, handle)
-    process = subprocess.run([sys.executable, '-c', code, root, args_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.run([sys.executable, '-c', code, root, args_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             check=False)
     if process.returncode:
         raise RuntimeError('the module did not run: %s' % process.stderr.decode('utf-8', 'replace')[-2000:])
     output = process.stdout

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: esper.mdm contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -128,8 +128,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
-# esper.yml: every device; credentials from ESPER_API_KEY, ESPER_TENANT (or ESPER_API_URL), ESPER_ENTERPRISE_ID
-plugin: esper.mdm.esper
+# esper.yml: every device; credentials from ESPER_API_KEY, ESPER_TENANT (or ESPER_API_URL), ESPER_ENTERPRISE_ID.
+# The whole file is one line:
+#   plugin: esper.mdm.esper
 
 # store_esper.yml: online Android devices of one store, cached for an hour, grouped by OS version
 plugin: esper.mdm.esper
@@ -220,8 +221,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         unknown = sorted(str(key) for key in (config or {}) if key not in self._options)
         if unknown:
             # ansible-core ignores unknown keys of a plugin configuration; a mistyped filter would silently widen the inventory.
-            self._fail('unknown option%s %s; the options are %s' % ('' if len(unknown) == 1 else 's', ', '.join(unknown),
-                                                                     ', '.join(sorted(self._options))))
+            self._fail('unknown option%s %s; the options are %s'
+                       % ('' if len(unknown) == 1 else 's', ', '.join(unknown), ', '.join(sorted(self._options))))
         selection = self._selection()
         # The tenant is part of what was read: another api_url or enterprise_id must not be served from the cache.
         selection['source'] = [self.get_option(name) for name in ('tenant', 'api_url', 'enterprise_id')]

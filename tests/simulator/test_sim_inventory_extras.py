@@ -30,10 +30,11 @@ def test_the_default_fleet_keeps_its_devices_and_groups(start_sim, extras):
     plain = start_sim(devices=12, groups=3).fleet()
     extended = extras.fleet()
     assert extended['devices'][:12] == plain['devices']
-    assert [device['device_name'] for device in extended['devices'][12:]] == ['Lobby-Tablet', 'Lobby-Tablet', 'odd-state-0001',
-                                                                             'registered-0001']
-    assert [group['path'] for group in plain['groups']] == ['All devices/Store-001', 'All devices/Store-002', 'All devices/Store-003',
-                                                          'All devices/Empty-Group', 'All devices/Other-Platforms']
+    assert [device['device_name'] for device in extended['devices'][12:]] == [
+        'Lobby-Tablet', 'Lobby-Tablet', 'odd-state-0001', 'registered-0001']
+    assert [group['path'] for group in plain['groups']] == [
+        'All devices/Store-001', 'All devices/Store-002', 'All devices/Store-003', 'All devices/Empty-Group',
+        'All devices/Other-Platforms']
     assert all(group['parent_id'] is None for group in plain['groups'])
 
 
