@@ -58,9 +58,16 @@ def read_yaml(*parts):
         return yaml.safe_load(handle)
 
 
-def module_documentation(name):
-    """The parsed DOCUMENTATION of a module file, read without importing the module."""
-    with open(os.path.join(collection_tree(), 'plugins', 'modules', name + '.py'), encoding='utf-8') as handle:
+def inventory_plugin_names():
+    """The inventory plugin names, one per file in plugins/inventory."""
+    return sorted(os.path.splitext(os.path.basename(path))[0]
+                  for path in glob.glob(os.path.join(COLLECTION_DIR, 'plugins', 'inventory', '*.py'))
+                  if not os.path.basename(path).startswith('_'))
+
+
+def module_documentation(name, kind='modules'):
+    """The parsed DOCUMENTATION of a module (or, with kind='inventory', plugin) file, read without importing it."""
+    with open(os.path.join(collection_tree(), 'plugins', kind, name + '.py'), encoding='utf-8') as handle:
         tree = ast.parse(handle.read())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'DOCUMENTATION' for target in node.targets):
@@ -165,13 +172,20 @@ def test_action_group_lists_exactly_the_modules():
 def test_every_doc_fragment_is_used_and_loads(module_docs):
     documents = fragment_documents()
     assert {name for name, document in documents} >= {'esper.mdm.connection', 'esper.mdm.targets', 'esper.mdm.attributes'}
-    users = {name: module_documentation(name).get('extends_documentation_fragment') or [] for name in module_names()}
+    users = {('module', name): module_documentation(name).get('extends_documentation_fragment') or [] for name in module_names()}
+    users.update((('inventory', name), module_documentation(name, 'inventory').get('extends_documentation_fragment') or [])
+                 for name in inventory_plugin_names())
     for fragment, document in documents:
-        modules = sorted(name for name, fragments in users.items() if fragment in fragments)
-        assert modules, '%s is used by no module' % fragment
-        for name in modules:
-            # ansible-doc merged the fragment into the module's documentation: every option and attribute is there.
-            doc = module_docs['%s.%s.%s' % (NAMESPACE, NAME, name)]['doc']
+        plugins = sorted(key for key, fragments in users.items() if fragment in fragments)
+        assert plugins, '%s is used by no module or plugin' % fragment
+        for kind, name in plugins:
+            # ansible-doc merged the fragment into the plugin's documentation: every option and attribute is there.
+            if kind == 'module':
+                doc = module_docs['%s.%s.%s' % (NAMESPACE, NAME, name)]['doc']
+            else:
+                completed = run_tool(tool('ansible-doc'), '--json', '-t', kind, '%s.%s.%s' % (NAMESPACE, NAME, name))
+                assert completed.returncode == 0, completed.stderr[-4000:]
+                doc = json.loads(completed.stdout)['%s.%s.%s' % (NAMESPACE, NAME, name)]['doc']
             missing_options = set(document.get('options') or {}) - set(doc.get('options') or {})
             assert not missing_options, '%s: options of %s missing: %s' % (name, fragment, sorted(missing_options))
             missing_attributes = set(document.get('attributes') or {}) - set(doc.get('attributes') or {})
