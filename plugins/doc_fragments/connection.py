@@ -10,8 +10,6 @@ class ModuleDocFragment(object):
     """Connection options shared by every module that talks to the Esper API."""
 
     DOCUMENTATION = r'''
-requirements:
-  - python requests
 options:
   api_key:
     description:

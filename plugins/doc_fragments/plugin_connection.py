@@ -10,8 +10,6 @@ class ModuleDocFragment(object):
     """Connection options of the esper.mdm plugins (inventory): the modules' options, read from the same ESPER_* variables."""
 
     DOCUMENTATION = r'''
-requirements:
-  - python requests
 options:
   api_key:
     description:

@@ -21,14 +21,14 @@ import os
 import random
 import re
 import socket
+import sys
 import time
-import traceback
 from datetime import datetime, timedelta, timezone
 from email.utils import mktime_tz, parsedate_tz
 
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.esper.mdm.plugins.module_utils._masking import MASK, collect_secrets, mask_secrets, scrub_text
 
@@ -37,20 +37,30 @@ try:
 except ImportError:  # pragma: no cover - only when ansible-core is incomplete
     ANSIBLE_VERSION = 'unknown'
 
-try:
-    import requests
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.esper.mdm.plugins.module_utils._transport import (
+    ConnectError,
+    ConnectTimeout,
+    ReadTimeout,
+    StdlibSession,
+    TLSError,
+)
 
-try:
-    from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeoutError
-    URLLIB3_NOT_CONNECTED = (Urllib3ConnectTimeoutError,)  # NewConnectionError derives from it
-except ImportError:
-    URLLIB3_NOT_CONNECTED = ()
+
+def _requests_errors():
+    """requests.exceptions when a caller brought requests in (a session of its own), else None: never imported here.
+
+    The client's own transport (_transport.StdlibSession) is the standard library's http.client; requests and urllib3
+    take longer to import than a short task takes to run.
+    """
+    module = sys.modules.get('requests.exceptions')
+    return module if module is not None and hasattr(module, 'RequestException') else None
+
+
+def _urllib3_not_connected():
+    module = sys.modules.get('urllib3.exceptions')
+    error = getattr(module, 'ConnectTimeoutError', None) if module is not None else None
+    return (error,) if isinstance(error, type) else ()  # NewConnectionError derives from ConnectTimeoutError
+
 
 COLLECTION_VERSION = '0.1.0'
 DEFAULT_USER_AGENT = 'esper.mdm/%s' % COLLECTION_VERSION
@@ -269,14 +279,12 @@ def client_from_options(params, warn=None, user_agent=None):
     """Build the EsperClient from connection options (a dict with the keys of connection_argument_spec()).
 
     The one place the options become a client, used by client_from_module() and by the inventory plugin, which
-    has no AnsibleModule. Raises EsperConfigError (before any request) when requests is missing, api_key is missing
+    has no AnsibleModule. Raises EsperConfigError (before any request) when api_key is missing
     or blank, neither tenant nor api_url is set, on a malformed tenant, api_url or enterprise_id, on a ca_path that
     cannot be read, or on a non-positive timeout or negative max_retries; its text never holds the key. Warns
     (through warn) when tenant and api_url are both set.
     """
     warn = warn or (lambda message: None)
-    if not HAS_REQUESTS:
-        raise EsperConfigError(missing_required_lib('requests'))
     try:
         api_key = check_api_key(params.get('api_key'))
         base_url = choose_base_url(params, warn)
@@ -308,8 +316,6 @@ def client_from_options(params, warn=None, user_agent=None):
 
 def client_from_module(module):
     """Build the EsperClient from a module's connection options (client_from_options); fail the module on bad options."""
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     try:
         return client_from_options(module.params, module.warn)
     except EsperConfigError as exc:
@@ -361,9 +367,10 @@ def _exception_chain(exc):
 
 def _never_connected(exc):
     """True when the connection was never made, so the request certainly did not reach the server."""
-    kinds = (ConnectionRefusedError, socket.gaierror) + URLLIB3_NOT_CONNECTED
-    if HAS_REQUESTS:
-        kinds += (requests.exceptions.ConnectTimeout,)
+    kinds = (ConnectionRefusedError, socket.gaierror, ConnectError) + _urllib3_not_connected()
+    errors = _requests_errors()
+    if errors is not None:
+        kinds += (errors.ConnectTimeout,)
     return any(isinstance(item, kinds) for item in _exception_chain(exc))
 
 
@@ -439,7 +446,7 @@ class _RetryableFailure(object):
 
 
 class EsperClient(object):
-    """The Esper API over one keep-alive requests.Session: auth, JSON, envelopes, typed errors, retries.
+    """The Esper API over one keep-alive session (_transport.StdlibSession): auth, JSON, envelopes, typed errors, retries.
 
     The constructor checks the options it can check without a request (EsperConfigError): api_key
     (stripped of surrounding white space, required), enterprise_id (a UUID when set) and ca_path (a
@@ -467,9 +474,7 @@ class EsperClient(object):
         # Fraction in [0, 1) that spreads backoff delays; tests replace it to get exact delays.
         self.jitter = random.random
         if session is None:
-            if not HAS_REQUESTS:
-                raise EsperConfigError(missing_required_lib('requests'))
-            session = requests.Session()
+            session = StdlibSession()
         self.session = session
         # Ids this client created or adopted: never adopted again for another body.
         self._created_ids = set()
@@ -524,7 +529,7 @@ class EsperClient(object):
     def upload(self, path, field, filename, fileobj, content_type='application/octet-stream'):
         """POST one file as multipart/form-data (field: the form field) and return the unwrapped content.
 
-        No JSON Content-Type is sent (requests sets the multipart one, §11.4). fileobj is rewound before each
+        No JSON Content-Type is sent (the session sets the multipart one, §11.4). fileobj is rewound before each
         attempt; retries are those of any POST (429, 502/503/504, failures before sending): only for uploads
         whose repetition is harmless (Esper refuses a second copy of an app version).
         """
@@ -715,8 +720,8 @@ class EsperClient(object):
         try:
             response = self.session.request(method, url, params=params, json=json, headers=self._headers(json is not None),
                                             timeout=self.timeout, verify=self._verify(), **extra)
-        except OSError as exc:  # requests' exceptions derive from IOError
-            # Only text leaves this block: requests' exceptions hold the prepared request and its headers.
+        except OSError as exc:  # the transport's errors (and requests', with a session of its own) derive from IOError
+            # Only text leaves this block: a transport error can hold the prepared request and its headers.
             failure = self._transport_failure(method, display, exc, secrets)
         if failure is not None:
             if isinstance(failure, EsperApiError):
@@ -746,8 +751,16 @@ class EsperClient(object):
         reason = getattr(exc.args[0], 'reason', None) if exc.args else None
         # Scrubbed before white space is folded: folding the line break of a key quoted in a header would hide it from the scrub.
         detail = ' '.join(scrub_text(str(reason or exc), secrets).split())[:BODY_EXCERPT]
-        if HAS_REQUESTS:
-            errors = requests.exceptions
+        if isinstance(exc, TLSError):
+            return EsperTransportError('TLS error: %s; check validate_certs and ca_path' % detail, method=method, path=display)
+        if isinstance(exc, ConnectTimeout):
+            cause = 'connect timeout (no connection within %ss)' % self.timeout
+            return _RetryableFailure(cause, EsperTransportError, cause, reached_server=False)
+        if isinstance(exc, ReadTimeout):
+            cause = 'read timeout (no answer within %ss)' % self.timeout
+            return _RetryableFailure(cause, EsperTransportError, cause)
+        errors = _requests_errors()
+        if errors is not None:
             if isinstance(exc, errors.SSLError):
                 return EsperTransportError('TLS error: %s; check validate_certs and ca_path' % detail, method=method, path=display)
             if isinstance(exc, errors.ConnectTimeout):
