@@ -49,11 +49,12 @@ POLL_GROWTH = 2 ** 0.5 - 1
 MIN_POLL_GAP = 0.25
 MAX_POLL_GAP = 300.0
 ROUND_BUDGET_SLACK = 4
-# A read planned for an estimated end comes this long after it (plus 2 % of the time waited), so it finds the end.
-POLL_MARGIN = 0.05
-# The lag aimed at between the end and the read that sees it: 0.4 s or 8 % of the wait (the goal: 0.5 s or 10 %).
-LAG_AIM = 0.4
-LAG_AIM_SHARE = 0.08
+# A read planned for an estimated end comes this long after it (plus 1 % of the time waited), so it finds the end.
+POLL_MARGIN = 0.03
+# The lag aimed at between the end and the read that sees it: 0.25 s or 6 % of the wait (the goal, 0.5 s or 10 % to
+# the end of the task, leaves room for the reads of the failed devices, the result and Ansible's own work).
+LAG_AIM = 0.25
+LAG_AIM_SHARE = 0.06
 # How far along a device in each open state is, of FINAL_STEP steps (§3.2: Queued, Initiated, Acknowledged,
 # In Progress, then a final state). A device seen in a state is somewhere between its start and its end; queued
 # devices are counted at 0, as nothing says when they will move (an offline device stays queued).
@@ -380,7 +381,7 @@ def next_poll_delay(elapsed, rounds, end_low=None, end_high=None):
     else:
         reads_left = max(1, int(_round_budget(end_high) - rounds - 1))
         when = max(end_low, elapsed) + (end_high - max(end_low, elapsed)) / reads_left
-    planned = max(MIN_POLL_GAP, when - elapsed + POLL_MARGIN + 0.02 * elapsed)
+    planned = max(MIN_POLL_GAP, when - elapsed + POLL_MARGIN + 0.01 * elapsed)
     if planned >= plain:
         planned = min(planned, max(FIRST_POLL_GAP, elapsed), MAX_POLL_GAP)
     elif end_high is None:

@@ -535,8 +535,8 @@ def test_without_a_usable_estimate_the_rounds_stay_logarithmic(duration):
     (10.0, 5, None, None, (2 ** 0.5 - 1) * 10),    # the plain schedule
     (10000.0, 30, None, None, 300.0),              # capped
     (10.0, 5, 40.0, None, 10.0),                   # the end is far: at most twice the time waited
-    (10.0, 5, 12.0, 12.5, 2.5 + 0.05 + 0.2),       # narrow bounds: just after the latest end
-    (10.0, 5, 12.0, 20.0, 3.0 + 0.05 + 0.2),       # wide bounds: the 8 reads the budget leaves until 20 s spread over them
+    (10.0, 5, 12.0, 12.5, 2.5 + 0.03 + 0.1),       # narrow bounds: just after the latest end
+    (10.0, 5, 12.0, 20.0, 3.0 + 0.03 + 0.1),       # wide bounds: the 8 reads the budget leaves until 20 s spread over them
     (10.0, 12, 12.0, 12.5, 0.5 * 2 ** 5 - 10),     # ... and never a read the round budget does not allow
     (10.0, 5, 10.0, None, (2 ** 0.5 - 1) * 10),    # no upper bound: the plain schedule
     (0.3, 1, 0.3, 0.31, 0.25),                     # never closer than MIN_POLL_GAP
