@@ -59,7 +59,7 @@ link_pyenv_pythons() {
 CORE_LOWEST=(.venv-core216 3.11 ansible-core==2.16.0)
 # shellcheck disable=SC2034  # used by scripts/test.sh
 CORE_NEWEST=(.venv-core221 3.13 ansible-core==2.21.5)
-COLLECTION_PYTHON_REQUIREMENTS=(requests==2.34.2 cryptography==50.0.2)
+COLLECTION_PYTHON_REQUIREMENTS=(cryptography==50.0.2)  # requirements.txt: HTTP needs no library
 # galaxy-importer pins older attrs and flake8 than the dev tools, so it gets a virtualenv of its own.
 IMPORTER=(.venv-importer 3.11 galaxy-importer==0.4.44)
 
