@@ -4,7 +4,7 @@ Speed is measured here, never asserted in a test. Run it with the project's virt
 creates it):
 
     .venv/bin/python scripts/benchmark.py                 # every figure (about 6 minutes)
-    .venv/bin/python scripts/benchmark.py --only reboot   # one section: reboot, noop, scale, task
+    .venv/bin/python scripts/benchmark.py --only reboot   # one section: reboot, noop, task, scale, inventory
     .venv/bin/python scripts/benchmark.py --baseline DIR  # also run the esper.mdm figures with the collection in DIR
                                                           # (for example a `git worktree` of an older commit)
 
@@ -129,6 +129,7 @@ class Bench:
         fleet = self.sim.control('GET', '_sim/fleet')
         self.device_ids = [device['id'] for device in fleet['devices']] if isinstance(fleet, dict) and 'devices' in fleet \
             else self._listed_ids()
+        self.store_groups = [group['name'] for group in fleet.get('groups', []) if group.get('device_count')]
 
     def _listed_ids(self):
         ids = []
@@ -257,7 +258,8 @@ def section_scale(args, workdir, collections):
     """REBOOT every device with wait at growing fleet sizes; growth exponents between the smallest and largest."""
     sizes = [int(size) for size in args.scale.split(',')]
     duration = STEPS * args.step_seconds
-    print('== REBOOT every device by id with wait, devices finish %.1f s after each POST, one run per size' % duration)
+    print('== REBOOT every device with wait (by id, then by its 20 groups), devices finish %.1f s after each POST, one run per size'
+          % duration)
     rows = {}
     for label in [label for label in ('esper.mdm', 'baseline') if label in collections]:
         rows[label] = []
@@ -265,18 +267,20 @@ def section_scale(args, workdir, collections):
             bench = Bench(args, workdir, size, args.step_seconds)
             try:
                 run = bench.play('esper_reboot.yml', collections[label], {'device_ids': bench.device_ids})
+                by_group = bench.play('esper_reboot_groups.yml', collections[label], {'group_names_to_reboot': bench.store_groups})
             finally:
                 bench.close()
             rows[label].append((size, run))
-            print('REBOOT %6d devices  %-9s %6.2f s (%.2f s beyond the devices\' %.1f s) %6d req  peak %5.0f MB  '
-                  'lag %.2f s  sim CPU %3.0f%%  simulator up in %.1f s%s' % (
-                      size, label, run['wall'], run['wall'] - duration, duration, run['requests'], run['peak_mb'],
-                      run['lag'] if run['lag'] is not None else float('nan'), 100 * run['sim_cpu'], bench.start_seconds,
-                      '  FAILED' if run['rc'] else ''))
+            for how, figures in (('by id', run), ('by group', by_group)):
+                print('REBOOT %6d devices %-8s %-9s %6.2f s (%.2f s beyond the devices\' %.1f s) %6d req  peak %5.0f MB  '
+                      'lag %.2f s  sim CPU %3.0f%%  simulator up in %.1f s%s' % (
+                          size, how, label, figures['wall'], figures['wall'] - duration, duration, figures['requests'],
+                          figures['peak_mb'], figures['lag'] if figures['lag'] is not None else float('nan'),
+                          100 * figures['sim_cpu'], bench.start_seconds, '  FAILED' if figures['rc'] else ''))
         (small, first), (large, last) = rows[label][0], rows[label][-1]
         if large > small:
             span = math.log(large / float(small))
-            print('  %-9s growth exponents %d -> %d devices: client time %.2f, requests %.2f, memory %.2f' % (
+            print('  %-9s growth exponents by id, %d -> %d devices: client time %.2f, requests %.2f, memory %.2f' % (
                 label, small, large, math.log(max(last['wall'] - duration, 1e-3) / max(first['wall'] - duration, 1e-3)) / span,
                 math.log(last['requests'] / float(first['requests'])) / span, math.log(last['peak_mb'] / first['peak_mb']) / span))
 
@@ -396,6 +400,14 @@ def minimal_client(bench, records):
     return time.perf_counter() - started
 
 
+def section_inventory(args, workdir, collections):
+    """The inventory plugin's requests, seconds and memory at 10,000 and 50,000 devices (scripts/bench_inventory.py)."""
+    print('== inventory plugin: ansible-inventory --list, without and with a warm cache')
+    sys.stdout.flush()
+    subprocess.run([sys.executable, os.path.join(REPO_ROOT, 'scripts', 'bench_inventory.py'), '--devices']
+                   + args.inventory.split(','), check=False)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeat', type=int, default=3, help='interleaved runs per figure (medians are printed)')
@@ -403,7 +415,8 @@ def main():
     parser.add_argument('--step-seconds', type=float, default=1.0,
                         help='seconds per status transition; devices finish 4 steps after a POST (default 1.0)')
     parser.add_argument('--scale', default='10000,50000,100000', help='fleet sizes of the scale section')
-    parser.add_argument('--only', action='append', choices=('reboot', 'noop', 'scale', 'task'),
+    parser.add_argument('--inventory', default='10000,50000', help='fleet sizes of the inventory section')
+    parser.add_argument('--only', action='append', choices=('reboot', 'noop', 'scale', 'task', 'inventory'),
                         help='run only these sections (repeatable)')
     parser.add_argument('--baseline', help='a checkout of the collection to measure beside this one')
     args = parser.parse_args()
@@ -412,7 +425,7 @@ def main():
         collections = {'esper.mdm': collections_root(REPO_ROOT, workdir, 'current')}
         if args.baseline:
             collections['baseline'] = collections_root(args.baseline, workdir, 'baseline')
-        sections = args.only or ['reboot', 'noop', 'task', 'scale']
+        sections = args.only or ['reboot', 'noop', 'task', 'scale', 'inventory']
         for name in sections:
             globals()['section_' + name](args, workdir, collections)
             sys.stdout.flush()

@@ -314,7 +314,7 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
     if rollout is not None or max_devices is not None or _any_destructive(plans):
         plans = as_device_plans(module, client, plans)
     order, names = rollout_order(plans)
-    problem = guard_problem(len(order), max_devices, _sending_commands(plans))
+    problem = guard_problem(_target_count(plans, order), max_devices, _sending_commands(plans))
     if problem:
         raise RolloutError([problem])
     options = dict(schedule=schedule, schedule_args=schedule_args, alias=alias, wait=wait, wait_timeout=wait_timeout)
@@ -331,6 +331,15 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
         if diff is not None:
             result['diff'] = diff
     return result
+
+
+def _target_count(plans, order):
+    """How many devices the task's targets resolve to (groups expanded): those sent the command and those skipped
+    (already compliant, already run with once, or on a platform the command does not support)."""
+    devices = set(str(device) for device in order)
+    for plan in plans:
+        devices.update(str(entry.get('device')) for entry in plan.skipped_devices or [] if isinstance(entry, dict) and entry.get('device'))
+    return len(devices)
 
 
 def _sending_commands(plans):

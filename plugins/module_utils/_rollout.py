@@ -169,10 +169,10 @@ def destructive_problems(commands, max_devices):
 
 
 def guard_problem(count, max_devices, commands):
-    """The error when count devices (groups expanded) would be sent commands but max_devices is less; else None."""
+    """The error when the targets are count devices (groups expanded) but max_devices is less; else None."""
     if max_devices is None or count <= max_devices:
         return None
-    return ('%s would be sent to %d devices (groups expanded), more than max_devices %d; nothing was sent. Check the '
+    return ('the targets of %s are %d devices (groups expanded), more than max_devices %d; nothing was sent. Check the '
             'devices and groups (check mode lists them), or set max_devices to %d or more if they are right'
             % (' and '.join(commands), count, max_devices, count))
 

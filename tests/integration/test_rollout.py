@@ -134,7 +134,7 @@ def test_wipe_without_max_devices_or_to_a_bigger_group_writes_nothing(simulator)
     assert 'WIPE is destructive' in refused['msg'] and 'max_devices is required' in refused['msg']
     too_many = roll_out(simulator, rollout_command='WIPE', rollout_groups=['Store-001'], rollout_max_devices=5)
     assert too_many['failed'] is True
-    assert too_many['msg'].startswith('WIPE would be sent to 10 devices (groups expanded), more than max_devices 5; '
+    assert too_many['msg'].startswith('the targets of WIPE are 10 devices (groups expanded), more than max_devices 5; '
                                       'nothing was sent')
     writes = [record for record in simulator.requests() if record['method'] in WRITE_METHODS]
     assert writes == []

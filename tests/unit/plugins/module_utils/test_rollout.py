@@ -342,8 +342,21 @@ def test_more_devices_than_max_devices_sends_nothing():
         run_plans(FakeModule(), client, [plan([], groups=[group_id(1)])], max_devices=2)
     conversation.assert_done()
     assert conversation.count('POST') == 0
-    assert str(caught.value).startswith('REBOOT would be sent to 3 devices (groups expanded), more than max_devices 2; '
+    assert str(caught.value).startswith('the targets of REBOOT are 3 devices (groups expanded), more than max_devices 2; '
                                         'nothing was sent')
+
+
+def test_max_devices_counts_every_target_even_those_that_need_nothing():
+    # 2 devices would be sent the command, 3 more are already compliant: the targets are 5 devices.
+    the_plan = plan([1, 2])
+    the_plan.skipped_devices = [{'device': D[number], 'device_name': NAMES[D[number]], 'reason': 'already compliant'}
+                                for number in (3, 4, 5)]
+    client, conversation, dummy = make_client([])
+    with pytest.raises(RolloutError) as caught:
+        run_plans(FakeModule(), client, [the_plan], max_devices=4)
+    conversation.assert_done()
+    assert conversation.count('POST') == 0
+    assert 'the targets of REBOOT are 5 devices (groups expanded), more than max_devices 4' in str(caught.value)
 
 
 def test_a_destructive_command_without_max_devices_is_refused_before_any_request():

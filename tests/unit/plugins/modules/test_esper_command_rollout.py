@@ -59,7 +59,7 @@ def test_wipe_to_a_group_larger_than_max_devices_sends_nothing():
         group_members(1, [device(1), device(2), device(3)]),
     ])
     assert result['failed'] is True and result['posts'] == 0
-    assert result['msg'].startswith('WIPE would be sent to 3 devices (groups expanded), more than max_devices 2; nothing was sent')
+    assert result['msg'].startswith('the targets of WIPE are 3 devices (groups expanded), more than max_devices 2; nothing was sent')
     assert result['problems'] == [result['msg']]
 
 
@@ -133,5 +133,5 @@ def test_esper_wifi_has_the_guard_too():
     result = run_module(esper_wifi.main, {'groups': ['Store-001'], 'enabled': True, 'force': True, 'max_devices': 1}, conversation)
     conversation.assert_done()
     assert result['failed'] is True
-    assert 'SET_WIFI_STATE would be sent to 3 devices (groups expanded), more than max_devices 1' in result['msg']
+    assert 'the targets of SET_WIFI_STATE are 3 devices (groups expanded), more than max_devices 1' in result['msg']
     assert group_id(1) not in result['msg']
