@@ -70,6 +70,10 @@ def no_log_option_names(argument_spec):
     return names
 
 
+# List options (devices, groups) longer than this are echoed in invocation.module_args cut to this many entries.
+INVOCATION_LIST_LIMIT = 100
+
+
 class EsperModule(AnsibleModule):
     """AnsibleModule that registers every secret of its raw arguments before Ansible checks or logs them.
 
@@ -101,11 +105,28 @@ class EsperModule(AnsibleModule):
     def warn(self, warning):
         super(EsperModule, self).warn(self.redact(warning))
 
+    def _with_invocation(self, kwargs):
+        """kwargs with invocation.module_args cut short when a list option is longer than INVOCATION_LIST_LIMIT.
+
+        Ansible echoes every argument back; 100,000 device ids made the result 4 MB, and handling it most of the time
+        between the devices finishing and the task ending. module_args_cut gives each cut list's full length.
+        Ansible still removes the no_log values from what is returned.
+        """
+        params = getattr(self, 'params', None)
+        if 'invocation' in kwargs or not isinstance(params, dict):
+            return kwargs
+        cut = dict((name, len(value)) for name, value in params.items()
+                   if isinstance(value, list) and len(value) > INVOCATION_LIST_LIMIT)
+        if not cut:
+            return kwargs
+        module_args = dict((name, value[:INVOCATION_LIST_LIMIT] if name in cut else value) for name, value in params.items())
+        return dict(kwargs, invocation={'module_args': module_args, 'module_args_cut': cut})
+
     def fail_json(self, msg=None, **kwargs):
-        super(EsperModule, self).fail_json(msg=self.redact(msg), **self.redact(kwargs))
+        super(EsperModule, self).fail_json(msg=self.redact(msg), **self.redact(self._with_invocation(kwargs)))
 
     def exit_json(self, **kwargs):
-        super(EsperModule, self).exit_json(**self.redact(kwargs))
+        super(EsperModule, self).exit_json(**self.redact(self._with_invocation(kwargs)))
 
 
 def run_command_module(argument_spec, plan, input_problems=None, prepare=None, send_options=None, report=None,

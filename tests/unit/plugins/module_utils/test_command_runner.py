@@ -431,6 +431,28 @@ def test_esper_module_redacts_slices_in_messages_warnings_and_results(capsys):
     assert secret[5:40] not in json.dumps(printed) and 'p12-password' not in json.dumps(printed)
 
 
+def test_long_target_lists_are_echoed_cut_short_with_their_length_and_secrets_still_hidden(capsys):
+    devices = ['kiosk-%05d' % number for number in range(250)]
+    spec = {'devices': {'type': 'list', 'elements': 'str'}, 'groups': {'type': 'list', 'elements': 'str'},
+            'api_key': {'type': 'str', 'no_log': True}}
+    with patch_module_args({'devices': devices, 'groups': ['Store-001'], 'api_key': API_KEY}):
+        module = EsperModule(argument_spec=spec)
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed['invocation']['module_args']['devices'] == devices[:100]
+    assert printed['invocation']['module_args']['groups'] == ['Store-001']
+    assert printed['invocation']['module_args_cut'] == {'devices': 250}
+    assert API_KEY not in json.dumps(printed)
+    # Short lists are echoed by Ansible as usual, whole.
+    with patch_module_args({'devices': devices[:3], 'api_key': API_KEY}):
+        module = EsperModule(argument_spec=spec)
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed['invocation'] == {'module_args': {'devices': devices[:3], 'groups': None, 'api_key': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'}}
+
+
 def test_no_log_option_names_include_suboptions():
     spec = {'a': {'no_log': True}, 'b': {'type': 'list', 'options': {'password': {'no_log': True}, 'ssid': {}}}, 'c': {}}
     assert no_log_option_names(spec) == {'a', 'password'}
