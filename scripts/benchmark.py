@@ -3,7 +3,7 @@
 Speed is measured here, never asserted in a test. Run it with the project's virtualenv (make demo or make test
 creates it):
 
-    .venv/bin/python scripts/benchmark.py                 # every figure (about 6 minutes)
+    .venv/bin/python scripts/benchmark.py                 # every figure (about 15 minutes)
     .venv/bin/python scripts/benchmark.py --only reboot   # one section: reboot, noop, task, scale, inventory
     .venv/bin/python scripts/benchmark.py --baseline DIR  # also run the esper.mdm figures with the collection in DIR
                                                           # (for example a `git worktree` of an older commit)
@@ -319,7 +319,7 @@ def section_noop(args, workdir, collections):
         module_args = {'command': 'SET_BRIGHTNESS_SCALE', 'command_args': {'brightness_value': 60},
                        'devices': bench.device_ids, 'api_key': bench.sim.api_key, 'api_url': bench.sim.url,
                        'enterprise_id': bench.sim.enterprise_id, 'wait': False}
-        results = dict((label, []) for label in labels + ['minimal'])
+        results = dict((label, []) for label in labels + ['minimal', 'minimal-hc'])
         replay = None
         for _round in range(args.repeat):
             for label in labels:
@@ -331,11 +331,14 @@ def section_noop(args, workdir, collections):
                     replay = records
             bench.sim.control('DELETE', '_sim/requests')
             results['minimal'].append((minimal_client(bench, replay), len(replay), False))
+            bench.sim.control('DELETE', '_sim/requests')
+            results['minimal-hc'].append((minimal_client(bench, replay, 'http.client'), len(replay), False))
         minimal = statistics.median(seconds for seconds, _count, _changed in results['minimal'])
-        for label in labels + ['minimal']:
+        minimal_hc = statistics.median(seconds for seconds, _count, _changed in results['minimal-hc'])
+        for label in labels + ['minimal', 'minimal-hc']:
             seconds = statistics.median(value for value, _count, _changed in results[label])
-            print('no-op 1000 devices  %-9s %6.3f s %6d req  %.2fx minimal%s' % (
-                label, seconds, results[label][0][1], seconds / minimal,
+            print('no-op 1000 devices  %-10s %6.3f s %6d req  %.2fx minimal (requests)  %.2fx minimal (http.client)%s' % (
+                label, seconds, results[label][0][1], seconds / minimal, seconds / minimal_hc,
                 '  changed!' if any(changed for _s, _c, changed in results[label]) else ''))
     finally:
         bench.close()
@@ -375,18 +378,30 @@ print(json.dumps({"seconds": seconds, "changed": result.get("changed"), "failed"
     return result['seconds'], result['changed']
 
 
-def minimal_client(bench, records):
-    """Replay the module's requests with a plain requests.Session per thread: devicestate reads 8 at a time."""
+def minimal_client(bench, records, library='requests'):
+    """Replay the module's requests with a plain client per thread (a requests.Session, or a kept-alive
+    http.client connection): devicestate reads 8 at a time."""
     import requests  # pylint: disable=import-outside-toplevel
+    import http.client  # pylint: disable=import-outside-toplevel
+    from urllib.parse import urlencode, urlsplit  # pylint: disable=import-outside-toplevel
     local = threading.local()
     headers = {'Authorization': 'Bearer ' + bench.sim.api_key}
     base = bench.sim.url[:-len('/api')]
+    netloc = urlsplit(base).netloc
 
     def fetch(record):
-        session = getattr(local, 'session', None)
-        if session is None:
-            session = local.session = requests.Session()
-        session.get(base + record['path'], params=record['query'], headers=headers, timeout=60).json()
+        if library == 'requests':
+            session = getattr(local, 'session', None)
+            if session is None:
+                session = local.session = requests.Session()
+            session.get(base + record['path'], params=record['query'], headers=headers, timeout=60).json()
+            return
+        connection = getattr(local, 'connection', None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection(netloc, timeout=60)
+        query = urlencode(record['query'])
+        connection.request('GET', record['path'] + ('?' + query if query else ''), headers=headers)
+        json.loads(connection.getresponse().read())
 
     parallel = [record for record in records if 'devicestate' in record['path']]
     serial = [record for record in records if 'devicestate' not in record['path']]
