@@ -58,7 +58,7 @@ options:
   max_devices:
     description:
       - The most devices this task's targets may reach. Groups are expanded to their devices and counted before
-        anything is sent; when the targets are more devices (counting those the idempotency checks, O(once) or
+        anything is sent; when the targets are more devices (counting those the idempotency checks, C(once) or
         platform support would skip), nothing is sent and the task fails naming the count and this option.
       - Required for destructive commands; V(WIPE), V(RESET_LOCKSCREEN_PASSWORD), V(CLEAR_APP_DATA), V(UNINSTALL),
         V(APPLE_APP_UNINSTALL), V(REMOVE_PROFILE) and V(SET_DEVICE_LOCKDOWN_STATE) with C(state=LOCKED). They erase

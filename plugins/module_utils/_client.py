@@ -603,11 +603,14 @@ class EsperClient(object):
           the error says the request may or may not have been created.
         - A 2xx whose body cannot be read created the request: it is looked up once and adopted.
 
-        Only a request created after this POST was first sent is adopted, see _adopt_lost_command().
+        Only a request created after this POST was first sent is adopted, see _adopt_lost_command(); the requests
+        the look-up would find are read once before the first POST (_note_existing), so none of them is ever taken
+        for this one, however close in time.
         """
         url = self._url(COMMANDS_PATH)
         display = self._display_path(url)
         secrets = self._secrets(body)
+        self._note_existing(body)  # listed in the previous call's serial: "existed before this POST"
         self._command_serial += 1
         first_sent = None
         retries = 0
@@ -976,12 +979,7 @@ class EsperClient(object):
         if params is None:
             raise self._maybe_created(body, failure, 'the request names no device or group to look it up by')
         try:
-            page = self.request('GET', COMMANDS_PATH, params=params)
-            candidates = list(_page_results(page))
-            count = page.get('count') if isinstance(page, dict) else None
-            if isinstance(count, int) and count > len(candidates):
-                last = dict(params, offset=max(len(candidates), count - RECONCILE_PAGE))
-                candidates.extend(_page_results(self.request('GET', COMMANDS_PATH, params=last)))
+            candidates = self._requests_like(params)
         except EsperApiError as exc:
             raise self._maybe_created(body, failure, 'checking whether the command request was created failed (%s)' % exc) from None
         earliest = self._earliest_own(first_sent)
@@ -998,6 +996,30 @@ class EsperClient(object):
         self.warn('Esper API: the response to POST %s %s; adopted the request %s it had already created'
                   % (COMMANDS_PATH, lost_how, adopted['id']))
         return adopted
+
+    def _requests_like(self, params):
+        """The command requests the look-up params find: the first page, and the last one when there are more (the
+        list's order is not documented). Every id read is remembered with the create_command() call it was read in."""
+        page = self.request('GET', COMMANDS_PATH, params=params)
+        candidates = list(_page_results(page))
+        count = page.get('count') if isinstance(page, dict) else None
+        if isinstance(count, int) and count > len(candidates):
+            last = dict(params, offset=max(len(candidates), count - RECONCILE_PAGE))
+            candidates.extend(_page_results(self.request('GET', COMMANDS_PATH, params=last)))
+        return candidates
+
+    def _note_existing(self, body):
+        """Before the first POST of body: read the requests a lost answer's look-up would find, so none of them can
+        be taken for this POST's (Date headers give the server's clock to the second only: a repeated command sent
+        within a second of the first would otherwise be that one case time cannot tell apart). A failed read only
+        loses that extra certainty; the POST goes ahead with the time-based rule."""
+        params = _lookup_params(body)
+        if params is None:
+            return
+        try:
+            self._requests_like(params)
+        except EsperApiError:
+            pass
 
     def _matching_created_at(self, item, body, earliest):
         """item's creation time when item is the request body would have created, created since earliest, else None."""

@@ -943,6 +943,34 @@ def test_repeated_command_within_two_minutes_is_sent_not_adopted_by_the_server_c
                                 'retry 1/5 in 2s']
 
 
+def test_a_request_listed_before_the_first_post_is_never_taken_for_it_however_close_in_time():
+    # The first task's request was created in the same second as this POST (its created_at is even after the Date the
+    # 500 carries, so the server's clock cannot tell them apart); it was read before the POST, so it is not adopted.
+    first_task = command_request(request_id=FIRST_TASK_ID, created_at='2025-05-01T10:01:00.600Z')
+    harness = Harness([
+        reconcile([first_task]),
+        Exchange('POST', COMMANDS, json=REBOOT, status=500, headers={'Date': http_date('2025-05-01T10:01:00Z')},
+                 body={'code': 500, 'message': 'proxy error', 'content': {}}),
+        reconcile([first_task]),
+        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(request_id=SECOND_TASK_ID), code=201)),
+    ])
+    assert harness.client.create_command(REBOOT)['id'] == SECOND_TASK_ID
+    harness.done()
+    # One look-up before the first POST only, not before the retry.
+    assert harness.conversation.count('POST') == 2 and harness.conversation.count('GET') == 2
+    assert not any(FIRST_TASK_ID in warning for warning in harness.warnings)
+
+
+def test_a_failed_look_up_before_the_post_does_not_stop_the_send():
+    harness = Harness([
+        Exchange('GET', COMMANDS, params={'command': 'REBOOT', 'devices': DEVICE_1, 'limit': 50}, status=404,
+                 body={'code': 404, 'message': 'Not found', 'content': {}}),
+        Exchange('POST', COMMANDS, json=REBOOT, status=201, body=content(command_request(), code=201)),
+    ])
+    assert harness.client.create_command(REBOOT)['id'] == REQUEST_ID
+    harness.done()
+
+
 def test_repeated_command_answered_503_never_reports_the_earlier_request():
     # A 503 may have reached the server: no second POST, and the first task's request is never taken for this one.
     first_task = command_request(request_id=FIRST_TASK_ID, created_at='2025-05-01T10:00:30Z')
