@@ -21,7 +21,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.esper.mdm.plugins.module_utils import _client as client_module
-from ansible_collections.esper.mdm.tests.unit.conversation import API_KEY, BASE_URL, ENTERPRISE_ID
+from ansible_collections.esper.mdm.tests.unit.conversation import API_KEY, BASE_URL, ENTERPRISE_ID, Conversation
 
 
 class ModuleExit(Exception):
@@ -45,6 +45,28 @@ class FakeTime:
 
     def clock(self):
         return self.now
+
+
+class FakeModule:
+    """The parts of AnsibleModule that run_plans uses."""
+
+    def __init__(self, check_mode=False, diff=False):
+        self.check_mode = check_mode
+        self._diff = diff
+        self.no_log_values = set()
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def timed_client(exchanges):
+    """(EsperClient on a Conversation of these exchanges, the Conversation, its FakeTime)."""
+    fake_time = FakeTime()
+    conversation = Conversation(exchanges)
+    client = client_module.EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation,
+                                       sleep=fake_time.sleep, clock=fake_time.clock)
+    return client, conversation, fake_time
 
 
 CONNECTION = {'api_key': API_KEY, 'api_url': BASE_URL, 'enterprise_id': ENTERPRISE_ID}

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient, EsperValidationError
+from ansible_collections.esper.mdm.plugins.module_utils._client import EsperValidationError
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.esper.mdm.plugins.module_utils._command_runner import (
@@ -30,14 +30,12 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import TargetEr
 from ansible_collections.esper.mdm.tests.unit.conversation import (
     API_KEY,
     BASE_URL,
-    ENTERPRISE_ID,
-    Conversation,
     Exchange,
     content,
     device_id,
     page,
 )
-from ansible_collections.esper.mdm.tests.unit.module_harness import FakeTime
+from ansible_collections.esper.mdm.tests.unit.module_harness import FakeModule, timed_client as make_client
 
 CMD_1 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000001'
 CMD_2 = '9d0e6a4f-5b1c-4c1d-9e2f-000000000002'
@@ -47,27 +45,6 @@ PASSWORD = 'Hunter2-lockscreen'
 
 
 D1, D2, D3 = device_id(1), device_id(2), device_id(3)
-
-
-class FakeModule:
-    """The parts of AnsibleModule that run_plans uses."""
-
-    def __init__(self, check_mode=False, diff=False):
-        self.check_mode = check_mode
-        self._diff = diff
-        self.no_log_values = set()
-        self.warnings = []
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-
-def make_client(exchanges):
-    fake_time = FakeTime()
-    conversation = Conversation(exchanges)
-    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation,
-                         sleep=fake_time.sleep, clock=fake_time.clock)
-    return client, conversation, fake_time
 
 
 def post(command_id, body=None, status=201):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.esper.mdm.plugins.module_utils._catalogue import destructive_reason
-from ansible_collections.esper.mdm.plugins.module_utils._client import EsperClient
 from ansible_collections.esper.mdm.plugins.module_utils._command_runner import CommandPlan, run_plans
 from ansible_collections.esper.mdm.plugins.module_utils._rollout import (
     RolloutError,
@@ -19,17 +18,13 @@ from ansible_collections.esper.mdm.plugins.module_utils._rollout import (
 )
 from ansible_collections.esper.mdm.plugins.module_utils._submission import empty_stats
 from ansible_collections.esper.mdm.tests.unit.conversation import (
-    API_KEY,
-    BASE_URL,
-    ENTERPRISE_ID,
-    Conversation,
     Exchange,
     content,
     device_id,
     group_id,
     page,
 )
-from ansible_collections.esper.mdm.tests.unit.module_harness import FakeTime
+from ansible_collections.esper.mdm.tests.unit.module_harness import FakeModule, timed_client as make_client
 
 D = [None] + [device_id(number) for number in range(1, 13)]
 NAMES = dict((device_id(number), 'kiosk-%04d' % number) for number in range(1, 13))
@@ -39,27 +34,6 @@ STATE_NAMES = {'queued': 'Command Queued', 'in_progress': 'Command In Progress',
 
 def cmd(number):
     return '9d0e6a4f-5b1c-4c1d-9e2f-%012d' % number
-
-
-class FakeModule:
-    """The parts of AnsibleModule that run_plans uses."""
-
-    def __init__(self, check_mode=False, diff=False):
-        self.check_mode = check_mode
-        self._diff = diff
-        self.no_log_values = set()
-        self.warnings = []
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-
-def make_client(exchanges):
-    fake_time = FakeTime()
-    conversation = Conversation(exchanges)
-    client = EsperClient(BASE_URL, API_KEY, enterprise_id=ENTERPRISE_ID, session=conversation,
-                         sleep=fake_time.sleep, clock=fake_time.clock)
-    return client, conversation, fake_time
 
 
 def body(devices, command='REBOOT', command_args=None):
