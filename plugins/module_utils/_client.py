@@ -573,14 +573,15 @@ class EsperClient(object):
             count = page.get('count') if isinstance(page, dict) else None
             count = count if isinstance(count, int) and not isinstance(count, bool) else None
             seen += len(results)
+            next_url = page.get('next') if results and isinstance(page, dict) else None
+            # Only what the next request needs is kept while it runs: a page of 1,000 v2 records is a few MB.
+            page = None
             yield results, count
+            results = None
             if limit and seen >= limit:
-                return
-            if not results or not isinstance(page, dict):
                 return
             if count is not None and seen >= count:
                 return
-            next_url = page.get('next')
             if not next_url:
                 return
             target = self._next_url(target, next_url)

@@ -219,12 +219,14 @@ def supported_targets(module, client, command, devices, groups):
             members.extend(expand_groups(client, [group]).get(group['id'], []))
         else:
             kept_groups.append(group)
-    seen = set()
-    candidates = []
-    for device in list(devices) + members:
-        if device.get('id') not in seen:
-            seen.add(device.get('id'))
-            candidates.append(device)
+    candidates = devices  # resolved devices come without repeats
+    if members:
+        seen = set()
+        candidates = []
+        for device in list(devices) + members:
+            if device.get('id') not in seen:
+                seen.add(device.get('id'))
+                candidates.append(device)
     supported, skipped = split_by_platform(command, candidates)
     if skipped and not supported and not kept_groups:
         raise _nothing_supported([command], skipped)
@@ -267,7 +269,7 @@ class CommandPlan(object):
         self.skipped_devices = list(skipped_devices or [])
         self.diff = diff
         self.expected_total = expected_total
-        self.device_names = dict(device_names or {})
+        self.device_names = device_names if device_names is not None else {}  # not copied: 100,000 names
 
     @property
     def sends(self):
@@ -357,6 +359,8 @@ def run_plans(module, client, plans, schedule='IMMEDIATE', schedule_args=None, a
 def _target_count(plans, order):
     """How many devices the task's targets resolve to (groups expanded): those sent the command and those skipped
     (already compliant, already run with once, or on a platform the command does not support)."""
+    if not any(plan.skipped_devices for plan in plans):
+        return len(order)  # rollout_order lists each device once: no set of 100,000 ids to build
     devices = set(str(device) for device in order)
     for plan in plans:
         devices.update(str(entry.get('device')) for entry in plan.skipped_devices or [] if isinstance(entry, dict) and entry.get('device'))
@@ -419,25 +423,37 @@ def as_device_plans(module, client, plans):
     return plans
 
 
+def _names_follow_devices(plan):
+    """Whether the plan's device_names holds exactly its devices, in the same order (without a copy of either)."""
+    names = plan.device_names
+    return len(names) == len(plan.devices) and all(name == device for name, device in zip(names, plan.devices))
+
+
 def rollout_order(plans):
     """(device ids every plan sends to, in rollout order; id -> name).
 
     The order is the target order the modules keep in each plan's device_names (listed devices first, then each
     group's members), then any device only a plan's devices list holds; each device once, at its first place.
     """
-    sending = set()
+    if len(plans) == 1 and _names_follow_devices(plans[0]):
+        # One plan whose names are its devices, in order (the usual case): no set of 100,000 ids to build.
+        return list(plans[0].devices), plans[0].device_names
+    unplaced = set()
     for plan in plans:
-        sending.update(plan.devices)
+        unplaced.update(plan.devices)
     order = []
-    names = {}
-    seen = set()
     for plan in plans:
-        for device in list(plan.device_names) + plan.devices:
-            if device in sending and device not in seen:
-                seen.add(device)
-                order.append(device)
-            if device in plan.device_names:
-                names.setdefault(device, plan.device_names[device])
+        for ids in (plan.device_names, plan.devices):
+            for device in ids:
+                if device in unplaced:
+                    unplaced.discard(device)
+                    order.append(device)
+    if len(plans) == 1:
+        return order, plans[0].device_names  # one plan (the usual case): its names as they are, not a copy
+    names = {}
+    for plan in plans:
+        for device, name in plan.device_names.items():
+            names.setdefault(device, name)
     return order, names
 
 
@@ -474,10 +490,11 @@ def run_waves(module, client, plans, order, names, rollout, schedule='IMMEDIATE'
     for index, wave_devices in enumerate(waves):
         if index and pause and not module.check_mode:
             client.sleep(pause)
-        batch, problems, sent_ids = _run_batch(module, client, _wave_plans(plans, wave_devices, index == 0),
+        batch, problems, sent_batches = _run_batch(module, client, _wave_plans(plans, wave_devices, index == 0),
                                                schedule=schedule, schedule_args=schedule_args, alias=alias,
                                                wait=wait, wait_timeout=wait_timeout, raise_first_error=not result['command_ids'])
         _add_batch(result, batch)
+        sent_ids = set(device for devices in sent_batches for device in devices)
         wave_failed = []
         for entry in batch['failed_devices']:
             if entry.get('device') not in failed_ids:
@@ -538,7 +555,7 @@ def _add_batch(result, batch):
 
 def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, alias=None, wait=True, wait_timeout=300,
                raise_first_error=True):
-    """Send plans at once and wait for them: (result, problems [(text, hard)], ids of the devices sent requests).
+    """Send plans at once and wait for them: (result, problems [(text, hard)], the device lists of the requests sent).
 
     hard problems are POST and progress-read errors; the others describe devices that did not succeed. An error of
     the first POST is raised as is when raise_first_error (nothing was created), else it is a hard problem.
@@ -547,7 +564,7 @@ def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, 
     secrets = set()
     problems = []
     sent = []
-    sent_ids = set()
+    sent_batches = []  # not a set: a task without waves never needs one, and 100,000 ids make it 4 MB
     sent_at = {}
     scheduled_is_final = (schedule or 'IMMEDIATE') != 'IMMEDIATE'
 
@@ -580,7 +597,7 @@ def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, 
             created = []
             problems.append(('%s: not sent: %s' % (plan.command, scrub_text(error, secrets)), True))
         for body in bodies[:len(created)]:
-            sent_ids.update(body.get('devices') or [])
+            sent_batches.append(body.get('devices') or [])
         entry['command_ids'] = [request.get('id') for request in created]
         entry['command_id'] = entry['command_ids'][0] if entry['command_ids'] else None
         result['command_ids'].extend(entry['command_ids'])
@@ -622,7 +639,7 @@ def _run_batch(module, client, plans, schedule='IMMEDIATE', schedule_args=None, 
 
     result['stats'] = sum_stats([entry['stats'] for entry in result['commands']])
     problems = [(scrub_text(text, secrets), hard) for text, hard in problems]
-    return result, problems, sent_ids
+    return result, problems, sent_batches
 
 
 def exclude_already_run(client, command, command_args, device_ids, device_names=None):

@@ -425,7 +425,7 @@ def read_fleet(client, device_groups=None, states=None, platforms=None, tags=Non
             tag_names = list_tag_names(client)
             tags_read = True
         tag_ids = resolve_tag_refs(tag_names, tags)
-    chosen = resolve_devices(client, devices) if devices else None
+    chosen = resolve_devices(client, devices, full=True) if devices else None
     filtered = bool(group_ids or states or platforms or tag_ids or _text(search) or _text(serial))
     if chosen is None or filtered:
         found = list_filtered_devices(client, group_ids, states, platforms, tag_ids, search, serial)

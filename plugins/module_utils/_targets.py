@@ -123,29 +123,55 @@ def normalise_device(record):
     return device
 
 
-# What command targets need of a device record (names, platform, Android release, state, group, timezone): the rest
-# of a v2 record (hardware, network, battery, ...) is dropped when devices are resolved, so 100,000 targets fit.
-TARGET_FIELDS = ('id', 'name', 'device_name', 'alias', 'alias_name', 'platform', 'os', 'os_version', 'api_level',
-                 'state', 'status', 'serial', 'group_id', 'timezone_string')
+# What command targets need of a device record: its id and name (for messages), platform (os when there is no
+# platform) and Android release (os_version) for the catalogue's checks, and the legacy api_level and
+# timezone_string when a record carries them; the alias only for a device named by reference (name matching looks
+# at it). The rest of a v2 record (state, serial, group, hardware, network, battery, ...) is dropped when devices
+# are resolved as targets, so that 100,000 of them fit: each is a dict of at most five keys in the usual case (a
+# 184-byte table rather than 464), with its platform and release strings shared.
+TARGET_FIELDS = ('id', 'name', 'alias', 'platform', 'os_version', 'api_level', 'timezone_string')
 
 
-# Values repeated across a fleet (platform, OS, release, state): one shared string each instead of one per device.
-SHARED_VALUE_FIELDS = ('platform', 'os', 'os_version', 'status', 'state')
+def _lower(text):
+    """text in lower case, as the same object when it already is (so 100,000 lower-case ids cost no copies)."""
+    lowered = text.lower()
+    return text if lowered == text else lowered
 
 
-def target_device(record):
-    """normalise_device(record) with only TARGET_FIELDS that have a value (and software_info's os_version when the
-    record has no os_version of its own): what command targets use, small enough for 100,000 of them."""
-    device = normalise_device(record)
-    if not isinstance(device, dict):
-        return device
-    slim = dict((key, device[key]) for key in TARGET_FIELDS if device.get(key) is not None)
-    for key in SHARED_VALUE_FIELDS:
-        if isinstance(slim.get(key), str):
-            slim[key] = sys.intern(slim[key])
-    software = device.get('software_info')
-    if 'os_version' not in slim and isinstance(software, dict) and software.get('os_version') is not None:
-        slim['software_info'] = {'os_version': software.get('os_version')}
+def target_device(record, known_id=None, alias=False):
+    """The part of a device record that command targets use (TARGET_FIELDS, present values only), v2 spellings.
+
+    name (and with alias, the alias) come from name/alias or the legacy device_name/alias_name; os only when there
+    is no platform; software_info's os_version when the record has no os_version of its own. known_id: a string
+    equal to the record's id (the caller's reference) to keep instead of the record's copy. Anything that is not a
+    dict is returned as it is.
+    """
+    if not isinstance(record, dict):
+        return record
+    slim = {}
+    device_id = record.get('id')
+    if device_id is not None:
+        slim['id'] = known_id if known_id is not None and known_id == device_id else device_id
+    for key, legacy_key in (('name', 'device_name'), ('alias', 'alias_name'))[:2 if alias else 1]:
+        value = record.get(key)
+        if value is None:
+            value = record.get(legacy_key)
+        if value is not None:
+            slim[key] = value
+    platform = record.get('platform')
+    if platform is not None:
+        slim['platform'] = sys.intern(platform) if isinstance(platform, str) else platform
+    elif record.get('os') is not None:
+        slim['os'] = sys.intern(record['os']) if isinstance(record['os'], str) else record['os']
+    release = record.get('os_version')
+    software = record.get('software_info')
+    if release is None and isinstance(software, dict):
+        release = software.get('os_version')
+    if release is not None:
+        slim['os_version'] = sys.intern(release) if isinstance(release, str) else release
+    for key in ('api_level', 'timezone_string'):
+        if record.get(key) is not None:
+            slim[key] = record[key]
     return slim
 
 
@@ -301,7 +327,7 @@ def _describe_group(group):
 
 def _append_unique(resolved, seen_ids, item):
     """Append item to resolved unless an item with the same id is already there."""
-    key = str(item.get('id')).lower()
+    key = _lower(str(item.get('id')))
     if key not in seen_ids:
         seen_ids.add(key)
         resolved.append(item)
@@ -320,12 +346,14 @@ def list_devices(client, params=None, slim=False):
     return devices
 
 
-def get_device(client, device_id):
-    """One device of any platform by UUID (GET v2/devices/<id>) as a target (target_device); EsperNotFoundError when unknown.
+def get_device(client, device_id, full=False):
+    """One device of any platform by UUID (GET v2/devices/<id>): as a target (target_device), or with full the whole
+    normalised record (normalise_device); EsperNotFoundError when unknown.
 
     v2 search does not find a device by its UUID (§13.2), so ids are read one by one or from the listing.
     """
-    return target_device(client.get(V2_DEVICE_PATH % device_id))
+    record = client.get(V2_DEVICE_PATH % device_id)
+    return normalise_device(record) if full else target_device(record, device_id)
 
 
 def list_legacy_devices(client, params=None):
@@ -334,7 +362,7 @@ def list_legacy_devices(client, params=None):
     return [device for device in listing if isinstance(device, dict)]
 
 
-def resolve_devices(client, refs):
+def resolve_devices(client, refs, full=False):
     """Resolve device references (UUIDs or exact names) to device dicts of any platform, in input order without repeats.
 
     Names need the /v2/devices/ listing (every platform, pages of 1000): they match the device name exactly, then
@@ -343,7 +371,8 @@ def resolve_devices(client, refs):
     are checked the cheaper way (choose_id_reads): up to MAX_SINGLE_DEVICE_LOOKUPS, or a few of a large fleet, are
     read one by one with GET v2/devices/<id>, several at a time (v2 search does not find UUIDs); many are checked
     against the listing, whose first page's ``count`` says how large the fleet is. Only the devices referred to are
-    kept, not the listing. The dicts are normalised v2 records (normalise_device).
+    kept, not the listing. The dicts are what command targets use (target_device), or with full the whole normalised
+    v2 records (normalise_device), for modules that report on the devices.
     Raises TargetError naming every reference that is unknown or ambiguous, before anything is sent.
     """
     refs = _unique_refs(refs)
@@ -352,11 +381,14 @@ def resolve_devices(client, refs):
     names = [ref for ref in refs if not is_uuid(ref)]
     uuids = [ref for ref in refs if is_uuid(ref)]
     if names or len(uuids) > MAX_SINGLE_DEVICE_LOOKUPS:
-        found, problems = _resolve_from_listing(client, refs, names, uuids)
+        found, problems = _resolve_from_listing(client, refs, names, uuids, full)
     else:
-        found, problems = _read_by_id(client, uuids)
+        found, problems = _read_by_id(client, uuids, full)
     if problems:
         raise TargetError(problems)
+    if not names and all(_lower(ref) is ref for ref in uuids):
+        # Distinct lower-case UUIDs are distinct devices: no set of 100,000 ids is needed to drop repeats.
+        return [found[ref] for ref in refs]
     resolved = []
     seen_ids = set()
     for ref in refs:
@@ -378,11 +410,11 @@ def choose_id_reads(unresolved, remaining_items, page_size=V2_PAGE_SIZE):
     return unresolved <= pages * PAGE_COST_IN_READS
 
 
-def _read_by_id(client, uuids):
+def _read_by_id(client, uuids, full=False):
     """({ref: device}, problems) from GET v2/devices/<id> of each UUID, several at a time; a 404 is a problem."""
     def read_one(ref):
         try:
-            return get_device(client, ref)
+            return get_device(client, ref, full)
         except EsperNotFoundError:
             return None
 
@@ -396,14 +428,20 @@ def _read_by_id(client, uuids):
     return found, problems
 
 
-def _resolve_from_listing(client, refs, names, uuids):
+def _resolve_from_listing(client, refs, names, uuids, full=False):
     """({ref: device}, problems) from one pass over the /v2/devices/ listing, keeping only what the refs need.
 
     With UUIDs alone, the listing stops after the first page when reading the rest one by one is cheaper.
     """
-    wanted_ids = dict((ref.lower(), ref) for ref in uuids)
-    wanted_names = set(names)
+    def convert(record):
+        return normalise_device(record) if full else target_device(record, alias=True)
+
+    # One dict for 100,000 UUIDs: lower-case id -> the reference (a str) until the device is found, then the device.
     by_id = {}
+    for ref in uuids:
+        by_id.setdefault(_lower(ref), ref)
+    unresolved = len(by_id)
+    wanted_names = set(names)
     candidates = dict((name, []) for name in names)
     all_names = []
     pages = client.iter_pages(V2_DEVICES_PATH, page_size=V2_PAGE_SIZE)
@@ -415,32 +453,34 @@ def _resolve_from_listing(client, refs, names, uuids):
             device_id = str(record.get('id')).lower()
             name = record.get('device_name') or record.get('name')
             alias = record.get('alias_name') or record.get('alias')
-            if device_id in wanted_ids and device_id not in by_id:
-                by_id[device_id] = target_device(record)
+            ref = by_id.get(device_id)
+            if isinstance(ref, str):
+                by_id[device_id] = normalise_device(record) if full else target_device(record, ref)
+                unresolved -= 1
             for text in (name, alias):
                 if text in wanted_names:
-                    candidates[text].append(target_device(record))
+                    candidates[text].append(convert(record))
             if names:
                 all_names.extend(text for text in (name, alias) if text)
         read += len(results)
-        if not names and count is not None:
-            unresolved = len(wanted_ids) - len(by_id)
-            if choose_id_reads(unresolved, max(0, count - read)):
-                pages.close()
-                found, problems = _read_by_id(client, [ref for ref in uuids if ref.lower() not in by_id])
-                for ref in uuids:
-                    if ref.lower() in by_id:
-                        found[ref] = by_id[ref.lower()]
-                return found, problems
-    found = {}
+        results = None  # the page can go before the next one is read
+        if not names and count is not None and choose_id_reads(unresolved, max(0, count - read)):
+            pages.close()
+            found, problems = _read_by_id(client, [ref for ref in uuids if isinstance(by_id[_lower(ref)], str)], full)
+            for ref in uuids:
+                device = by_id[_lower(ref)]
+                if not isinstance(device, str):
+                    found[ref] = device
+            return found, problems
+    found = {} if names else by_id  # UUIDs alone: by_id is the answer once references spelt in capitals are added
     problems = []
     all_names = _unique_refs(all_names)
     for ref in refs:
         if is_uuid(ref):
-            device = by_id.get(ref.lower())
-            if device is None:
+            device = by_id[_lower(ref)]
+            if isinstance(device, str):
                 problems.append('device %s not found in enterprise' % ref)
-            else:
+            elif found is not by_id or ref not in by_id:
                 found[ref] = device
             continue
         if not ref.strip():

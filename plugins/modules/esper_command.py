@@ -635,8 +635,8 @@ def plan_command(module, client):
         sent_devices, sent_groups, skipped = supported_targets(module, client, command, devices, groups)
         # A group expanded for the platform check goes as devices, so a requested GROUP type no longer fits.
         command_type = params['command_type'] if len(sent_groups) == len(groups) else None
-        plan = plan_for_targets(command, command_args, sent_devices, sent_groups, command_type=command_type,
-                                diff=action_diff(command, command_args, sent_devices, sent_groups))
+        diff = action_diff(command, command_args, sent_devices, sent_groups) if module._diff else None
+        plan = plan_for_targets(command, command_args, sent_devices, sent_groups, command_type=command_type, diff=diff)
         plan.skipped_devices = skipped
         return [plan]
 

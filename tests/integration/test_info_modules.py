@@ -46,6 +46,12 @@ def test_device_and_group_info(simulator, check):
     named = run.result('Two devices by name and alias, with the legacy Android details')['devices']
     assert [device['name'] for device in named] == ['kiosk-0002', 'Lobby-Tablet']
     assert named[0]['timezone'] == 'America/New_York' and named[0]['api_level'] == 29
+    # Devices chosen by name are reported as fully as listed ones (not cut to what command targets keep).
+    for device in named:
+        listed = next(item for item in every['devices'] if item['id'] == device['id'])
+        for key in ('serial', 'imei', 'model', 'state', 'group_path', 'tags', 'last_seen'):
+            assert device[key] == listed[key], key
+    assert named[0]['model'] and named[0]['serial'] and named[0]['group_path']
     assert [device['serial'] for device in run.result('One device by serial')['devices']] == ['ESPR00000003']
 
     every_group = run.result('Every group')['groups']

@@ -19,6 +19,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     android_api_level,
     choose_id_reads,
     command_platforms,
+    device_alias,
     device_api_level,
     device_label,
     device_platform,
@@ -32,6 +33,7 @@ from ansible_collections.esper.mdm.plugins.module_utils._targets import (
     resolve_groups,
     split_by_platform,
     target_argument_spec,
+    target_device,
     target_devices,
     target_problems,
     with_api_levels,
@@ -293,7 +295,7 @@ def test_a_few_uuids_alone_are_fetched_one_by_one():
         one_device(1, device(1, 'lobby-kiosk')),
     ])
     resolved = resolve_devices(client, [device_id(3), device_id(1), device_id(3)])
-    assert [d['device_name'] for d in resolved] == ['till-10', 'lobby-kiosk']
+    assert [device_label(d) for d in resolved] == ['till-10', 'lobby-kiosk']
     conversation.assert_done()
 
 
@@ -348,7 +350,7 @@ def test_a_few_uuids_of_a_large_fleet_are_read_one_by_one_after_the_first_page()
     conversation.assert_done()
     # One page says the fleet has 10,000 devices: 20 single reads instead of 9 more pages of 1,000.
     assert conversation.count('GET', DEVICE_PATH) == 21
-    assert resolved[10]['device_name'] == 'device-5001'
+    assert resolved[10]['name'] == 'device-5001'
 
 
 def test_unknown_uuids_are_refused_by_either_way_before_anything_is_sent():
@@ -544,19 +546,42 @@ def test_names_of_ios_windows_and_linux_devices_resolve_from_the_v2_listing():
     assert conversation.count('GET') == 1 and conversation.count('GET', 'enterprise/') == 0
 
 
-def test_resolved_v2_records_carry_the_device_info_spellings_too():
+def test_resolved_targets_keep_only_what_targets_use_and_full_records_keep_everything():
     client, conversation = make_client(listing(DEVICE_PATH, [MIXED]))
     (ipad,) = resolve_devices(client, ['front desk'])
+    # A target: id, name, alias, platform and release, in v2 spellings; five keys, so 100,000 of them stay small.
+    assert ipad == {'id': device_id(2), 'name': 'ipad-2', 'alias': 'front desk', 'platform': 'APPLE',
+                    'os_version': MIXED[1]['os_version']}
+    assert (device_label(ipad), device_alias(ipad), device_platform(ipad)) == ('ipad-2', 'front desk', 'APPLE')
+    conversation.assert_done()
+    # For modules that report on devices (esper_device_info): the whole record, with the DeviceInfo spellings too.
+    client, conversation = make_client(listing(DEVICE_PATH, [MIXED]))
+    (ipad,) = resolve_devices(client, ['front desk'], full=True)
     assert (ipad['device_name'], ipad['alias_name'], ipad['status']) == ('ipad-2', 'front desk', 1)
     assert (ipad['name'], ipad['alias'], ipad['platform'], ipad['serial']) == ('ipad-2', 'front desk', 'APPLE', 'SN0002')
-    assert device_label(ipad) == 'ipad-2'
     conversation.assert_done()
+    client, conversation = make_client([one_device(2, MIXED[1])])
+    (ipad,) = resolve_devices(client, [device_id(2)], full=True)
+    assert ipad['serial'] == 'SN0002' and ipad['device_name'] == 'ipad-2'
+    conversation.assert_done()
+
+
+def test_target_device_takes_legacy_spellings_os_without_platform_and_the_callers_id():
+    legacy = {'id': device_id(1), 'device_name': 'till-1', 'alias_name': 'Till', 'os': 'Android', 'status': 1,
+              'software_info': {'os_version': '9'}, 'api_level': 28, 'serial': 'X'}
+    assert target_device(legacy) == {'id': device_id(1), 'name': 'till-1', 'os': 'Android', 'os_version': '9',
+                                     'api_level': 28}
+    assert target_device(legacy, alias=True)['alias'] == 'Till'  # for devices named by reference
+    assert device_api_level(target_device(legacy)) == 28 and device_platform(target_device(legacy)) == 'ANDROID'
+    ref = str(device_id(1))
+    assert target_device(legacy, ref)['id'] is ref
+    assert target_device(legacy, ref.upper())['id'] == device_id(1)
 
 
 def test_a_few_uuids_of_other_platforms_are_read_from_v2_by_id():
     client, conversation = make_client([one_device(4, MIXED[3]), one_device(2, MIXED[1])])
     resolved = resolve_devices(client, [device_id(4), device_id(2)])
-    assert [(d['id'], d['device_name']) for d in resolved] == [(device_id(4), 'gateway-4'), (device_id(2), 'ipad-2')]
+    assert [(d['id'], device_label(d)) for d in resolved] == [(device_id(4), 'gateway-4'), (device_id(2), 'ipad-2')]
     conversation.assert_done()
 
 
@@ -583,7 +608,7 @@ def test_a_group_with_every_platform_expands_to_all_its_members_with_pages_of_10
     targets = target_devices(client, [], [group(1, 'Mixed', 8)])
     assert [d['id'] for d in targets] == [device_id(n) for n in range(1, 9)]
     assert [device_platform(d) for d in targets[:4]] == ['ANDROID', 'APPLE', 'WINDOWS', 'LINUX']
-    assert all(d['device_name'] == d['name'] for d in targets)
+    assert all(device_label(d) == d['name'] for d in targets)
     conversation.assert_done()
     assert conversation.count('GET', 'enterprise/') == 0
 
