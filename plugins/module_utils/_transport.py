@@ -137,20 +137,34 @@ def _dropped(connection):
     return bool(readable)
 
 
+# Idle kept-alive connections kept per server: as many as the parallel reads use (_parallel.DEFAULT_WORKERS is 8),
+# with room for a caller that runs more.
+MAX_IDLE_CONNECTIONS = 16
+
+
 class StdlibSession(object):
-    """A requests.Session look-alike on http.client, safe to use from several threads (one connection per thread)."""
+    """A requests.Session look-alike on http.client, safe to use from several threads.
+
+    Kept-alive connections are pooled by the session, not by thread: each request takes an idle one (the most
+    recently used) or opens one, and gives it back once its answer is read. The pools of parallel reads that come
+    and go (one per polling round) therefore reuse the same few connections, so a task opens about as many
+    connections (and TLS handshakes) as it ever reads in parallel, not that many per round.
+    """
 
     def __init__(self):
-        self._local = threading.local()
+        self._idle = {}
+        self._lock = threading.Lock()
         self.headers = {}
 
     def mount(self, *args, **kwargs):
         """Accept adapter mounting like a Session (nothing to configure)."""
 
     def close(self):
-        for connection in list(getattr(self._local, 'connections', {}).values()):
-            connection.close()
-        self._local.connections = {}
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
 
     @staticmethod
     def _tls_context(verify):
@@ -161,20 +175,22 @@ class StdlibSession(object):
             return context
         return ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
 
-    def _connection(self, scheme, host, port, timeout, verify):
-        """A connection for (scheme, host, port): the thread's kept-alive one, or a new one (through a proxy when set)."""
-        connections = getattr(self._local, 'connections', None)
-        if connections is None:
-            connections = self._local.connections = {}
-        key = (scheme, host, port, verify)
-        connection = connections.get(key)
-        if connection is not None and not _dropped(connection):
-            connection.timeout = timeout
-            if connection.sock is not None:
-                connection.sock.settimeout(timeout)
-            return connection, False
-        if connection is not None:
+    def _connection(self, key, timeout):
+        """(connection, fresh) for key (scheme, host, port, verify): an idle kept-alive one the server has not closed,
+        or a new one, not yet connected (through a proxy when set). The caller owns it until it gives it back."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                connection = idle.pop() if idle else None
+            if connection is None:
+                break
+            if not _dropped(connection):
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                return connection, False
             connection.close()
+        scheme, host, port, verify = key
         proxy = None if proxy_bypass_environment(host) else getproxies_environment().get(scheme)
         if scheme == 'https':
             context = self._tls_context(verify)
@@ -191,13 +207,16 @@ class StdlibSession(object):
             connection.esper_via_proxy = True
         else:
             connection = http.client.HTTPConnection(host, port, timeout=timeout)
-        connections[key] = connection
         return connection, True
 
-    def _forget(self, scheme, host, port, verify):
-        connection = getattr(self._local, 'connections', {}).pop((scheme, host, port, verify), None)
-        if connection is not None:
-            connection.close()
+    def _give_back(self, key, connection):
+        """Keep a connection whose answer was read whole for the next request, unless enough are idle already."""
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < MAX_IDLE_CONNECTIONS:
+                idle.append(connection)
+                return
+        connection.close()
 
     def request(self, method, url, params=None, json=None, headers=None, timeout=None, verify=True, files=None, **kwargs):
         url = _with_params(url, params)
@@ -214,7 +233,8 @@ class StdlibSession(object):
         elif json is not None:
             body = jsonlib.dumps(json).encode('utf-8')
             headers.setdefault('Content-Type', 'application/json')
-        connection, fresh = self._connection(scheme, host, port, timeout, verify)
+        key = (scheme, host, port, verify)
+        connection, fresh = self._connection(key, timeout)
         target = urlunsplit(('', '', parts.path or '/', parts.query, ''))
         if getattr(connection, 'esper_via_proxy', False):
             target = url
@@ -222,27 +242,29 @@ class StdlibSession(object):
             try:
                 connection.connect()
             except socket.timeout as exc:
-                self._forget(scheme, host, port, verify)
+                connection.close()
                 raise ConnectTimeout('no connection to %s:%s within %ss' % (host, port, timeout)) from exc
             except ssl.SSLError as exc:
-                self._forget(scheme, host, port, verify)
+                connection.close()
                 raise TLSError(str(exc)) from exc
             except OSError as exc:
-                self._forget(scheme, host, port, verify)
+                connection.close()
                 raise ConnectError(str(exc) or exc.__class__.__name__) from exc
         try:
             connection.request(method, target, body=body, headers=headers)
             answer = connection.getresponse()
             content = answer.read()
         except socket.timeout as exc:
-            self._forget(scheme, host, port, verify)
+            connection.close()
             raise ReadTimeout('no answer from %s:%s within %ss' % (host, port, timeout)) from exc
         except (http.client.HTTPException, OSError) as exc:
-            self._forget(scheme, host, port, verify)
+            connection.close()
             raise ConnectionLost(str(exc) or exc.__class__.__name__) from exc
         response_headers = dict(answer.getheaders())
         if answer.will_close:
-            self._forget(scheme, host, port, verify)
+            connection.close()
+        else:
+            self._give_back(key, connection)
         try:
             content = _decoded(content, answer.getheader('Content-Encoding'))
         except zlib.error as exc:

@@ -125,7 +125,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             'method': request.method, 'path': request.path, 'query': dict(request.query), 'body': _loggable_body(request.body),
             'status': None if lost else response.status, 'fault': kind, 'lost': lost,
             'authorized': request.headers.get('authorization', '') == f'Bearer {simulator.options.api_key}',
-            'time': iso_timestamp(now), 'epoch': now,
+            'time': iso_timestamp(now), 'epoch': now, 'connection': '%s:%s' % tuple(self.client_address[:2]),
         })
         if lost:
             return None
@@ -160,6 +160,9 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of new connections (8 parallel reads) overflows it, the
+    # kernel drops the extra SYNs and the clients retry after 1 s. Real API front ends accept far more.
+    request_queue_size = 128
 
     def __init__(self, simulator, host, port):
         if ':' in host:

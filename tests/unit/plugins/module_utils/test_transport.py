@@ -113,7 +113,7 @@ def test_params_join_the_urls_own_query_and_json_goes_as_the_body(server):
     assert seen['headers']['Authorization'] == 'Bearer k'
 
 
-def test_one_kept_alive_connection_per_thread_and_a_new_one_when_the_server_closed_it(server):
+def test_one_kept_alive_connection_for_successive_requests_and_a_new_one_when_the_server_closed_it(server):
     backend = server()
     session = transport.StdlibSession()
     for _attempt in range(3):
@@ -123,6 +123,36 @@ def test_one_kept_alive_connection_per_thread_and_a_new_one_when_the_server_clos
     session.request('GET', url(closing), timeout=5)
     session.request('GET', url(closing), timeout=5)     # the server closed the first one: a new connection, no error
     assert len(set(item['peer'] for item in closing.seen)) == 2
+
+
+def test_parallel_rounds_reuse_the_same_connections_instead_of_opening_new_ones_per_round(server):
+    # Polling reads each round's stats with a new pool of threads: the connections must outlive the threads, or
+    # every round would open (and against a real tenant, TLS-handshake) up to 8 new ones.
+    backend = server()
+    session = transport.StdlibSession()
+    for round_number in range(5):
+        paths = ['/api/r%d/%d/' % (round_number, number) for number in range(8)]
+        parallel_map(lambda path: session.request('GET', url(backend, path), timeout=5), paths, workers=8)
+    assert len(backend.seen) == 40
+    assert len(set(item['peer'] for item in backend.seen)) <= 8
+    session.close()
+    session.request('GET', url(backend), timeout=5)  # closed idle connections are not reused: a new one, no error
+    assert backend.seen[-1]['peer'] not in set(item['peer'] for item in backend.seen[:-1])
+
+
+def test_idle_connections_beyond_the_cap_are_closed(server, monkeypatch):
+    monkeypatch.setattr(transport, 'MAX_IDLE_CONNECTIONS', 2)
+    backend = server()
+    session = transport.StdlibSession()
+    started = threading.Barrier(4)
+
+    def slow_read(path):
+        started.wait(5)  # four requests in flight at once: four connections
+        return session.request('GET', url(backend, path), timeout=5)
+
+    parallel_map(slow_read, ['/api/a/%d/' % number for number in range(4)], workers=4)
+    idle = [connection for connections in session._idle.values() for connection in connections]
+    assert len(idle) == 2 and all(connection.sock is not None for connection in idle)
 
 
 def test_reads_from_several_threads_each_get_their_answer(server):
