@@ -491,8 +491,9 @@ def run_waves(module, client, plans, order, names, rollout, schedule='IMMEDIATE'
         if index and pause and not module.check_mode:
             client.sleep(pause)
         batch, problems, sent_batches = _run_batch(module, client, _wave_plans(plans, wave_devices, index == 0),
-                                               schedule=schedule, schedule_args=schedule_args, alias=alias,
-                                               wait=wait, wait_timeout=wait_timeout, raise_first_error=not result['command_ids'])
+                                                   schedule=schedule, schedule_args=schedule_args, alias=alias,
+                                                   wait=wait, wait_timeout=wait_timeout,
+                                                   raise_first_error=not result['command_ids'])
         _add_batch(result, batch)
         sent_ids = set(device for devices in sent_batches for device in devices)
         wave_failed = []
