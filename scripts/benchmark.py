@@ -14,7 +14,10 @@ with medians and the ratio to the other side. The playbooks it runs are in scrip
 hand-written uri playbook: one POST per 1,000 devices, then `until` on each request's stats every 2 s).
 
 Figures:
-- wall: seconds from starting ansible-playbook to its exit; requests: API requests the simulator received;
+- wall: seconds from starting ansible-playbook to its exit; requests: API requests the simulator received; conn: the
+  TCP connections they came on (kept-alive connections carry many);
+- floor: ansible-playbook running one task that gives the same device list to a module that does nothing
+  (bench/floor_reboot.yml), plus the devices' own time: no client can finish sooner;
 - lag: from the moment the last device finished to the moment the task ended (a callback records task ends);
 - rounds: how many times the first request's stats were read; peak MB: the largest summed PSS (shared pages split
   between the processes sharing them) of the ansible-playbook process tree, sampled every 20 ms; sim CPU: the
@@ -198,7 +201,8 @@ class Bench:
         if posts and task_ends:
             last_finish = max(record['epoch'] for record in posts) + STEPS * self.step_seconds
             lag = max(task_ends) - last_finish
-        return {'wall': ended - started, 'requests': len(records), 'lag': lag, 'posts': len(posts),
+        connections = set(record.get('connection') for record in records if record.get('connection'))
+        return {'wall': ended - started, 'requests': len(records), 'connections': len(connections), 'lag': lag, 'posts': len(posts),
                 'rounds': max(stats_reads.values()) if stats_reads else 0, 'peak_mb': peak_mb,
                 'sim_cpu': sim_cpu / max(ended - started, 1e-9), 'rc': process.returncode}
 
@@ -210,9 +214,9 @@ def median(runs, key):
 
 def fmt_side(runs):
     failed = sum(1 for run in runs if run['rc'])
-    return '%6.2f s %6d req  lag %5.2f s  %3d rounds  %5.0f MB%s' % (
-        median(runs, 'wall'), median(runs, 'requests'), median(runs, 'lag'), median(runs, 'rounds'),
-        median(runs, 'peak_mb'), '  (%d FAILED)' % failed if failed else '')
+    return '%6.2f s %6d req %3d conn  lag %5.2f s  %3d rounds  %5.0f MB%s' % (
+        median(runs, 'wall'), median(runs, 'requests'), median(runs, 'connections'), median(runs, 'lag'),
+        median(runs, 'rounds'), median(runs, 'peak_mb'), '  (%d FAILED)' % failed if failed else '')
 
 
 def interleaved(repeat, sides):
@@ -234,18 +238,28 @@ def section_reboot(args, workdir, collections):
         for count in (2500, args.fleet):
             extra = {'device_ids': bench.device_ids[:count]}
             sides = [('esper.mdm', lambda: bench.play('esper_reboot.yml', collections['esper.mdm'], extra)),
-                     ('uri', lambda: bench.play('uri_reboot.yml', collections['esper.mdm'], extra))]
+                     ('uri', lambda: bench.play('uri_reboot.yml', collections['esper.mdm'], extra)),
+                     ('floor', lambda: bench.play('floor_reboot.yml', collections['esper.mdm'], extra))]
             if 'baseline' in collections:
                 sides.insert(1, ('baseline', lambda: bench.play('esper_reboot.yml', collections['baseline'], extra)))
             runs = interleaved(args.repeat, sides)
             uri_wall = median(runs['uri'], 'wall')
             for label, _call in sides:
+                if label == 'floor':
+                    continue
                 ratio = median(runs[label], 'wall') / uri_wall
                 sim_cpu = median(runs[label], 'sim_cpu')
                 print('REBOOT %6d devices  %-9s %s  %.2fx uri  sim CPU %3.0f%%' % (
                     count, label, fmt_side(runs[label]), ratio, 100 * sim_cpu))
+            # The least any client can take: Ansible passing the same list to a module that does nothing
+            # (bench/floor_reboot.yml), plus the devices' own time after the POST.
+            ansible_part = median(runs['floor'], 'wall')
+            floor = ansible_part + duration
+            above = median(runs['esper.mdm'], 'wall') - floor
+            print('REBOOT %6d devices  floor     %6.2f s (Ansible with a do-nothing module given the list %.2f s + the devices\' %.1f s)'
+                  '  %.2fx uri  esper.mdm %.2f s above it' % (count, floor, ansible_part, duration, floor / uri_wall, above))
             for label in runs:
-                if label != 'uri':
+                if label not in ('uri', 'floor'):
                     lag = median(runs[label], 'lag')
                     rounds = median(runs[label], 'rounds')
                     print('  %-9s finish lag %.2f s (goal <= %.2f s), %d polling rounds (goal <= %d)' % (
