@@ -471,6 +471,7 @@ class EsperClient(object):
         self.sleep = sleep
         self.clock = clock
         self.user_agent = user_agent
+        self._last_date = self._last_server_time = None
         # Fraction in [0, 1) that spreads backoff delays; tests replace it to get exact delays.
         self.jitter = random.random
         if session is None:
@@ -742,7 +743,10 @@ class EsperClient(object):
         The server wrote Date (rounded down to the second) before the client read the response, so
         server clock - client clock >= Date - (client time now); the largest such value is kept.
         """
-        server_time = _date_header(response)
+        date = _header(response, 'Date')
+        if date != self._last_date:  # Date changes once a second: most responses need no parsing
+            self._last_date, self._last_server_time = date, _date_header(response)
+        server_time = self._last_server_time
         if server_time is None:
             return
         floor = server_time - self.clock()
@@ -932,6 +936,9 @@ class EsperClient(object):
 
     def _display_path(self, url):
         """url relative to base_url (with its query, if any) for messages."""
+        prefix = self.base_url + '/'
+        if url.startswith(prefix) and '#' not in url:
+            return url[len(prefix):]  # what _url() builds: no need to split it (this runs for every request)
         base_path = urlsplit(self.base_url).path.rstrip('/') + '/'
         parts = urlsplit(url)
         path = parts.path[len(base_path):] if parts.path.startswith(base_path) else parts.path
