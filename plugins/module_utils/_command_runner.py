@@ -413,6 +413,7 @@ def as_device_plans(module, client, plans):
         warn_not_sent(module, plan.command, skipped)
         known = set(entry.get('device') for entry in plan.skipped_devices)
         plan.skipped_devices.extend(entry for entry in skipped if entry.get('device') not in known)
+        plan.device_names = dict(plan.device_names)  # a module may give several plans one names map: add to a copy
         for device in supported:
             plan.device_names.setdefault(device['id'], device_label(device))
         plan.devices = plan.devices + [device['id'] for device in supported]

@@ -277,6 +277,26 @@ def test_groups_are_expanded_into_waves_listed_devices_first_then_members_once()
     assert [wave['devices'] for wave in result['waves']] == [[D[4]], [D[1], D[2], D[5]]]
 
 
+def test_plans_that_share_one_names_map_keep_it_as_given_when_groups_are_expanded():
+    # Plans keep the names map they are given (not a copy: 100,000 names); esper_wifi gives several plans one map.
+    # Expanding one plan's group adds its members' names to that plan's own copy, never to the shared map.
+    client, conversation, dummy = make_client([
+        members(1, [2]),
+        post(cmd(1), [D[1], D[2]]),
+        post(cmd(2), [D[1]], 'LOCK'),
+        stats(cmd(1), success=2),
+        stats(cmd(2), success=1),
+    ])
+    names = {D[1]: NAMES[D[1]]}
+    plans = [CommandPlan('REBOOT', {}, [D[1]], [group_id(1)], device_names=names),
+             CommandPlan('LOCK', {}, [D[1]], [], device_names=names)]
+    result = run_plans(FakeModule(), client, plans, rollout=rollout(['100%']))
+    conversation.assert_done()
+    assert [wave['devices'] for wave in result['waves']] == [[D[1], D[2]]]
+    assert names == {D[1]: NAMES[D[1]]} and plans[1].device_names is names
+    assert plans[0].device_names == {D[1]: NAMES[D[1]], D[2]: 'kiosk-0002'}
+
+
 def test_several_commands_per_wave_count_each_device_once():
     client, conversation, dummy = make_client([
         post(cmd(1), [D[1], D[2]], 'SET_WIFI_STATE', {'wifi_state': True}),
